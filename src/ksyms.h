@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Kernel symbols from /proc/kallsyms (modules included): loaded once, sorted,
+ * looked up by binary search to name the function that contains an address. */
+#ifndef DROPMON_KSYMS_H
+#define DROPMON_KSYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksyms;
+
+struct ksym {
+	uint64_t addr;
+	const char *name;   /* owned by the table */
+	const char *module; /* "" for vmlinux, else the module name without brackets */
+};
+
+/* Loads the text symbols (types t, T, w, W) of `path`, or of /proc/kallsyms
+ * when path is NULL. Returns NULL with errno set on failure; errno is EPERM
+ * when the file is readable but every address is zero (kptr_restrict, or no
+ * CAP_SYSLOG), so the caller can say what to fix. */
+struct ksyms *ksyms_load(const char *path);
+
+/* The symbol whose address is the greatest one <= addr, or NULL when addr is
+ * below every symbol. *offset (may be NULL) receives addr - sym->addr. Among
+ * aliases at one address a global name wins over a local one, and a name
+ * beginning with "__pfx_" or "__cfi_" loses to any other. */
+const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr, uint64_t *offset);
+
+size_t ksyms_count(const struct ksyms *ks);
+void ksyms_free(struct ksyms *ks); /* accepts NULL */
+
+#endif
