@@ -10,7 +10,7 @@
 #include "strbuf.h"
 
 enum expo_format {
-	EXPO_TEXT,        /* text/plain; version=0.0.4 */
+	EXPO_TEXT,	  /* text/plain; version=0.0.4 */
 	EXPO_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
 };
 
@@ -40,7 +40,9 @@ void expo_init(struct expo *e, struct strbuf *out, enum expo_format format);
 /* Starts a family. `name` is the base name: a counter is passed without its
  * _total suffix ("dropmon_drops"). Text: "# HELP dropmon_drops_total ..." and
  * "# TYPE dropmon_drops_total counter"; OpenMetrics: "# HELP dropmon_drops ..."
- * and "# TYPE dropmon_drops counter". HELP text is escaped (\\ and \n).
+ * and "# TYPE dropmon_drops counter". HELP text is escaped: \\ and \n, and in
+ * OpenMetrics also " (its grammar has no raw quote there; promtool rejects \" in
+ * 0.0.4 HELP).
  * Returns -EINVAL for a name that is not [a-zA-Z_][a-zA-Z0-9_]* (colons are
  * not allowed either) or longer than the family buffer. */
 int expo_family(struct expo *e, const char *name, enum expo_type type, const char *help);

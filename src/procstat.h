@@ -6,11 +6,11 @@
 #include <stdint.h>
 
 struct procstat {
-	double cpu_seconds;        /* user + system time */
+	double cpu_seconds;	   /* user + system time */
 	uint64_t resident_bytes;   /* RSS */
-	uint64_t virtual_bytes;    /* VSZ */
-	uint64_t open_fds;         /* entries of <pid>/fd */
-	uint64_t max_fds;          /* soft "Max open files" of <pid>/limits */
+	uint64_t virtual_bytes;	   /* VSZ */
+	uint64_t open_fds;	   /* entries of <pid>/fd */
+	uint64_t max_fds;	   /* soft "Max open files" of <pid>/limits */
 	double start_time_seconds; /* since the Unix epoch: btime + starttime/ticks */
 };
 

@@ -7,13 +7,16 @@
 #include <stddef.h>
 
 struct strbuf {
-	char *buf;  /* NUL-terminated when len > 0 */
+	char *buf; /* NUL-terminated when len > 0 */
 	size_t len;
 	size_t cap;
-	int err;    /* 0 or -ENOMEM */
+	int err; /* 0 or -ENOMEM */
 };
 
-#define STRBUF_INIT { NULL, 0, 0, 0 }
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void strbuf_init(struct strbuf *sb);
 /* Makes room for `extra` more bytes plus a NUL. Returns 0 or -ENOMEM. */

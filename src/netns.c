@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Names network namespaces by inode from procfs: nsfs mounts (as `ip netns`
+ * makes them) first, else the command of the lowest pid living in one. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netns.h"
+#include "parse.h"
+
+/* TASK_COMM_LEN: the kernel keeps at most 15 bytes of a command name. */
+#define COMM_MAX 15
+/* "net:[4294967295]" is 16 bytes; anything that fills this is not a netns. */
+#define NSLINK_SIZE 64
+/* Kernel lines hold two paths of at most PATH_MAX, four bytes per escaped
+ * byte; a longer line is not mountinfo, and would only cost memory. */
+#define MOUNTINFO_LINE_MAX (64 * 1024)
+
+/* Lower is better: `ip netns` names are what users typed. */
+enum mount_rank { RANK_IP_NETNS, RANK_OTHER };
+
+/* Every entry was seen alive: mounted, or entered by a live process. */
+struct netns_entry {
+	uint32_t inode;
+	char *name; /* NULL when none of its processes had a readable comm */
+};
+
+struct netns_table {
+	struct netns_entry *ents; /* sorted by inode, unique */
+	size_t count;
+	uint32_t self;
+};
+
+struct mount_rec {
+	uint32_t inode;
+	int rank;
+	char *name;
+};
+
+struct pid_rec {
+	uint32_t inode;
+	int pid;
+};
+
+struct scan {
+	int dfd; /* proc_root; owned by dir */
+	struct mount_rec *mounts;
+	size_t nmounts, mounts_cap;
+	struct pid_rec *pids;
+	size_t npids, pids_cap;
+	size_t ents_cap;
+	size_t malformed;
+};
+
+/* Returns arr with room for element n (reallocated when full), or NULL when
+ * out of memory, arr then being untouched. */
+static void *grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	size_t new_cap;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	new_cap = *cap ? *cap * 2 : 16;
+	if (new_cap > SIZE_MAX / size)
+		return NULL;
+	p = realloc(arr, new_cap * size);
+	if (p)
+		*cap = new_cap;
+	return p;
+}
+
+/* Strict decimal, as the kernel prints it: no sign, no leading zero. */
+static int parse_dec(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char buf[21];
+
+	if (len == 0 || len >= sizeof(buf) || (s[0] == '0' && len > 1))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return parse_u64(buf, min, max, out) ? -EINVAL : 0;
+}
+
+/* "net:[INODE]" exactly; nsfs inodes are 32-bit (ns_common.inum) and never 0. */
+static int parse_netns_ref(const char *s, size_t len, uint32_t *inode)
+{
+	static const char prefix[] = "net:[";
+	const size_t plen = sizeof(prefix) - 1;
+	uint64_t v;
+
+	if (len < plen + 2 || memcmp(s, prefix, plen) != 0 || s[len - 1] != ']')
+		return -EINVAL;
+	if (parse_dec(s + plen, len - plen - 1, 1, UINT32_MAX, &v))
+		return -EINVAL;
+	*inode = (uint32_t)v;
+	return 0;
+}
+
+static bool is_digits(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* "MAJOR:MINOR" */
+static bool is_devno(const char *s, size_t len)
+{
+	const char *colon = memchr(s, ':', len);
+
+	return colon && is_digits(s, (size_t)(colon - s)) &&
+	       is_digits(colon + 1, len - (size_t)(colon - s) - 1);
+}
+
+static bool is_octal(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+/* Undoes the kernel's mangling of " \t\n\\" as \ooo, in place. A lone
+ * backslash or \000 cannot come from the kernel, so the line is bad. */
+static int unescape(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r) {
+		int v;
+
+		if (*r != '\\') {
+			*w++ = *r++;
+			continue;
+		}
+		if (!is_octal(r[1]) || !is_octal(r[2]) || !is_octal(r[3]))
+			return -EINVAL;
+		v = (r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0');
+		if (v == 0 || v > 0xff)
+			return -EINVAL;
+		*w++ = (char)v;
+		r += 4;
+	}
+	*w = '\0';
+	return 0;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Splits off the next field separated by one space; NULL at the end of the
+ * line or on an empty field (the kernel never prints one). */
+static char *next_field(char **p)
+{
+	char *s = *p, *e;
+
+	if (!s || !*s || *s == ' ')
+		return NULL;
+	e = strchr(s, ' ');
+	if (e) {
+		*e = '\0';
+		*p = e + 1;
+	} else {
+		*p = NULL;
+	}
+	return s;
+}
+
+/* One mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] -
+ * FSTYPE SOURCE SUPEROPTS". Returns 1 and fills *rec for a named netns mount,
+ * 0 for any other mount, -EINVAL for a malformed line, -ENOMEM. */
+static int parse_mount_line(char *line, struct mount_rec *rec)
+{
+	char *p = line, *f[6], *sep, *fstype, *source, *superopts, *name;
+	uint64_t v;
+	uint32_t inode;
+	int rank;
+
+	for (size_t i = 0; i < 6; i++) {
+		f[i] = next_field(&p);
+		if (!f[i])
+			return -EINVAL;
+	}
+	do
+		sep = next_field(&p);
+	while (sep && strcmp(sep, "-") != 0);
+	fstype = sep ? next_field(&p) : NULL;
+	source = fstype ? next_field(&p) : NULL;
+	superopts = source ? next_field(&p) : NULL;
+	if (!superopts || p)
+		return -EINVAL;
+	if (parse_dec(f[0], strlen(f[0]), 0, UINT64_MAX, &v) ||
+	    parse_dec(f[1], strlen(f[1]), 0, UINT64_MAX, &v) || !is_devno(f[2], strlen(f[2])))
+		return -EINVAL;
+	if (f[4][0] != '/' || unescape(f[4]))
+		return -EINVAL;
+	if (strcmp(fstype, "nsfs") != 0 || parse_netns_ref(f[3], strlen(f[3]), &inode))
+		return 0;
+	rank = has_prefix(f[4], "/run/netns/") || has_prefix(f[4], "/var/run/netns/")
+		   ? RANK_IP_NETNS
+		   : RANK_OTHER;
+	name = strrchr(f[4], '/') + 1;
+	if (!*name)
+		return 0;
+	rec->name = strdup(name);
+	if (!rec->name)
+		return -ENOMEM;
+	rec->inode = inode;
+	rec->rank = rank;
+	return 1;
+}
+
+/* A missing or unreadable mountinfo only loses the names of `ip netns`. */
+static int scan_mounts(struct scan *s)
+{
+	struct mount_rec rec, *mounts;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t len;
+	FILE *f = NULL;
+	int fd, err = 0;
+
+	fd = openat(s->dfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_debug("netns: no mountinfo: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto cleanup;
+	}
+	while ((len = getline(&line, &size, f)) > 0) {
+		int r;
+
+		if (len > MOUNTINFO_LINE_MAX || (size_t)len != strlen(line)) {
+			s->malformed++;
+			continue;
+		}
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		r = parse_mount_line(line, &rec);
+		if (r == -ENOMEM) {
+			err = r;
+			goto cleanup;
+		}
+		if (r < 0)
+			s->malformed++;
+		if (r <= 0)
+			continue;
+		mounts = grow(s->mounts, &s->mounts_cap, s->nmounts, sizeof(*mounts));
+		if (!mounts) {
+			free(rec.name);
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		s->mounts = mounts;
+		s->mounts[s->nmounts++] = rec;
+	}
+	if (ferror(f))
+		pr_debug("netns: reading mountinfo: %s\n", strerror(errno));
+cleanup:
+	free(line);
+	if (f)
+		fclose(f);
+	return err;
+}
+
+/* Reads "<pid>/ns/net"; -ENOENT/-ESRCH when the process is gone. */
+static int read_pid_netns(int dfd, const char *pid, uint32_t *inode)
+{
+	char path[64], link[NSLINK_SIZE];
+	ssize_t n;
+	int len;
+
+	len = snprintf(path, sizeof(path), "%s/ns/net", pid);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return -ENAMETOOLONG;
+	n = readlinkat(dfd, path, link, sizeof(link));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(link))
+		return -EINVAL;
+	return parse_netns_ref(link, (size_t)n, inode);
+}
+
+static int scan_pids(struct scan *s, DIR *dir)
+{
+	struct pid_rec *pids;
+	struct dirent *de;
+	int err = 0;
+
+	for (;;) {
+		uint64_t pid;
+		uint32_t inode;
+		int r;
+
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			/* A partial list still names what it saw. */
+			if (errno)
+				pr_debug("netns: readdir: %s\n", strerror(errno));
+			break;
+		}
+		if (parse_dec(de->d_name, strlen(de->d_name), 1, INT32_MAX, &pid))
+			continue;
+		r = read_pid_netns(s->dfd, de->d_name, &inode);
+		if (r) {
+			/* Gone (ENOENT, ESRCH), not ours to see (EACCES), or junk. */
+			if (r != -ENOENT && r != -ESRCH)
+				pr_debug("netns: pid %s: %s\n", de->d_name, strerror(-r));
+			continue;
+		}
+		pids = grow(s->pids, &s->pids_cap, s->npids, sizeof(*pids));
+		if (!pids) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		s->pids = pids;
+		s->pids[s->npids].inode = inode;
+		s->pids[s->npids].pid = (int)pid;
+		s->npids++;
+	}
+cleanup:
+	return err;
+}
+
+/* Reads "<pid>/comm" into comm[COMM_MAX + 1]; -ENOENT/-ESRCH when gone,
+ * -EINVAL when empty. */
+static int read_comm(int dfd, int pid, char *comm)
+{
+	char path[32], buf[COMM_MAX + 1];
+	ssize_t n;
+	size_t len;
+	int fd = -1, err = 0;
+
+	snprintf(path, sizeof(path), "%d/comm", pid);
+	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* Up to the newline; a longer name than the kernel keeps is cut. */
+	for (len = 0; len < (size_t)n && len < COMM_MAX; len++)
+		if (buf[len] == '\n' || buf[len] == '\0')
+			break;
+	if (len == 0) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	memcpy(comm, buf, len);
+	comm[len] = '\0';
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static int cmp_mount(const void *a, const void *b)
+{
+	const struct mount_rec *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	/* Ties by name, not mount order, so a remount does not rename. */
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct pid_rec *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int cmp_inode(const void *key, const void *elem)
+{
+	uint32_t k = *(const uint32_t *)key, e = ((const struct netns_entry *)elem)->inode;
+
+	return (k > e) - (k < e);
+}
+
+static int table_add(struct netns_table *t, size_t *cap, uint32_t inode, char *name)
+{
+	struct netns_entry *ents = grow(t->ents, cap, t->count, sizeof(*ents));
+
+	if (!ents)
+		return -ENOMEM;
+	t->ents = ents;
+	t->ents[t->count].inode = inode;
+	t->ents[t->count].name = name;
+	t->count++;
+	return 0;
+}
+
+/* Names the netns of pids[0..n) (sorted by pid) after the first process
+ * still there. *seen tells whether any was: one that vanished proves nothing. */
+static int name_from_pids(int dfd, const struct pid_rec *pids, size_t n, bool *seen, char **name)
+{
+	char comm[COMM_MAX + 1];
+
+	*seen = false;
+	*name = NULL;
+	for (size_t i = 0; i < n; i++) {
+		int r = read_comm(dfd, pids[i].pid, comm);
+
+		if (r == -ENOENT || r == -ESRCH)
+			continue;
+		*seen = true;
+		if (r)
+			continue;
+		*name = strdup(comm);
+		return *name ? 0 : -ENOMEM;
+	}
+	return 0;
+}
+
+/* Merges the sorted mount and pid lists into the table: a mount's name wins. */
+static int build_table(struct scan *s, struct netns_table *t)
+{
+	size_t m = 0, p = 0;
+	int err = 0;
+
+	/* qsort() wants a valid pointer even for nothing to sort. */
+	if (s->nmounts)
+		qsort(s->mounts, s->nmounts, sizeof(*s->mounts), cmp_mount);
+	if (s->npids)
+		qsort(s->pids, s->npids, sizeof(*s->pids), cmp_pid);
+	while (m < s->nmounts || p < s->npids) {
+		uint32_t inode;
+		char *name = NULL;
+		bool seen = true;
+
+		if (p >= s->npids || (m < s->nmounts && s->mounts[m].inode <= s->pids[p].inode))
+			inode = s->mounts[m].inode;
+		else
+			inode = s->pids[p].inode;
+		if (m < s->nmounts && s->mounts[m].inode == inode) {
+			name = s->mounts[m].name;
+			s->mounts[m].name = NULL;
+		}
+		while (m < s->nmounts && s->mounts[m].inode == inode)
+			m++;
+		if (!name) {
+			size_t start = p;
+
+			while (p < s->npids && s->pids[p].inode == inode)
+				p++;
+			err = name_from_pids(s->dfd, s->pids + start, p - start, &seen, &name);
+			if (err)
+				goto cleanup;
+		}
+		while (p < s->npids && s->pids[p].inode == inode)
+			p++;
+		if (!seen)
+			continue;
+		err = table_add(t, &s->ents_cap, inode, name);
+		if (err) {
+			free(name);
+			goto cleanup;
+		}
+	}
+cleanup:
+	return err;
+}
+
+struct netns_table *netns_scan(const char *proc_root)
+{
+	char link[NSLINK_SIZE];
+	struct netns_table *t = NULL;
+	struct scan s = { .dfd = -1 };
+	DIR *dir = NULL;
+	ssize_t n;
+	int err = 0;
+
+	dir = opendir(proc_root ? proc_root : "/proc");
+	if (!dir) {
+		err = -errno;
+		goto cleanup;
+	}
+	s.dfd = dirfd(dir);
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	n = readlinkat(s.dfd, "self/ns/net", link, sizeof(link));
+	if (n < 0 || (size_t)n >= sizeof(link) || parse_netns_ref(link, (size_t)n, &t->self))
+		t->self = 0;
+	err = scan_mounts(&s);
+	if (err)
+		goto cleanup;
+	err = scan_pids(&s, dir);
+	if (err)
+		goto cleanup;
+	err = build_table(&s, t);
+	if (err)
+		goto cleanup;
+	if (s.malformed)
+		pr_debug("netns: skipped %zu malformed mountinfo lines\n", s.malformed);
+cleanup:
+	for (size_t i = 0; i < s.nmounts; i++)
+		free(s.mounts[i].name);
+	free(s.mounts);
+	free(s.pids);
+	if (dir)
+		closedir(dir);
+	if (err) {
+		netns_free(t);
+		errno = -err;
+		return NULL;
+	}
+	return t;
+}
+
+static const struct netns_entry *table_find(const struct netns_table *t, uint32_t inode)
+{
+	if (!t || t->count == 0)
+		return NULL;
+	return bsearch(&inode, t->ents, t->count, sizeof(*t->ents), cmp_inode);
+}
+
+const char *netns_name(const struct netns_table *t, uint32_t inode)
+{
+	const struct netns_entry *e = table_find(t, inode);
+
+	return e ? e->name : NULL;
+}
+
+bool netns_alive(const struct netns_table *t, uint32_t inode)
+{
+	return table_find(t, inode) != NULL;
+}
+
+uint32_t netns_self(const struct netns_table *t)
+{
+	return t ? t->self : 0;
+}
+
+void netns_free(struct netns_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->count; i++)
+		free(t->ents[i].name);
+	free(t->ents);
+	free(t);
+}
