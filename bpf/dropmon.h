@@ -16,9 +16,9 @@
  * and always zeroed. */
 struct drop_key {
 	__u64 location; /* return address inside the dropping function */
-	__u32 reason;   /* enum skb_drop_reason (subsystem in the high 16 bits) */
-	__u32 ifindex;  /* skb->dev's, else skb->skb_iif; 0 when neither */
-	__u32 netns;    /* netns inode of the device, else of the socket; 0 unknown */
+	__u32 reason;	/* enum skb_drop_reason (subsystem in the high 16 bits) */
+	__u32 ifindex;	/* skb->dev's, else skb->skb_iif; 0 when neither */
+	__u32 netns;	/* netns inode of the device, else of the socket; 0 unknown */
 	__u32 pad;
 };
 

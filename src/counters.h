@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Reads the kernel's counter maps into one consistent snapshot: per-CPU
+ * values summed, the per-CPU last-key cache merged in. */
+#ifndef DROPMON_COUNTERS_H
+#define DROPMON_COUNTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dropmon.h"
+#include "loader.h"
+
+struct counter_row {
+	struct drop_key key;
+	struct drop_value value; /* summed over CPUs */
+};
+
+struct overflow_row {
+	uint32_t reason;
+	struct drop_value value;
+};
+
+struct device_row {
+	struct dev_key key;
+	struct dev_info info;
+};
+
+struct counters_snapshot {
+	struct counter_row *rows;
+	size_t nrows, rows_cap;
+	struct overflow_row *overflow;
+	size_t noverflow, overflow_cap;
+	struct device_row *devices; /* sorted by (netns, ifindex) */
+	size_t ndevices, devices_cap;
+	uint64_t stats[DROPMON_STAT_MAX];
+	unsigned int torn_slots; /* CPUs whose cache could not be read consistently */
+};
+
+struct counters_reader;
+
+/* Returns NULL with errno set when the CPU count is unknown. */
+struct counters_reader *counters_reader_new(const struct loader_maps *maps);
+void counters_reader_free(struct counters_reader *r);
+/* Fills snap (reusing its arrays). Returns 0 or a negative errno. */
+int counters_read(struct counters_reader *r, struct counters_snapshot *snap);
+/* The name recorded in the kernel for (netns, ifindex), or NULL. */
+const char *counters_device_name(const struct counters_snapshot *snap, uint32_t netns,
+				 uint32_t ifindex);
+/* Removes every counter and device entry of a netns from the kernel maps.
+ * Returns the number of counter entries removed, or a negative errno. */
+int counters_forget_netns(struct counters_reader *r, uint32_t netns);
+void counters_snapshot_free(struct counters_snapshot *snap);
+
+#endif

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Opens, loads and attaches the BPF object. tp_btf is probed first (direct
+ * field loads, cheapest dispatch); raw_tp is the fallback for kernels
+ * without BTF trampolines. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dropmon.skel.h"
+#include "loader.h"
+#include "log.h"
+
+struct loader {
+	struct dropmon_bpf *skel;
+	struct bpf_program *prog;
+	struct loader_maps maps;
+	uint32_t map_size;
+	bool raw_tp;
+};
+
+/* libbpf is chatty while a feature is probed; its messages only matter when
+ * asked for, and our own errors say what failed. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (log_get_level() < LOG_DEBUG || level == LIBBPF_DEBUG)
+		return 0;
+	fputs("dropmon: libbpf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int try_load(struct loader *l, const struct loader_opts *opts, bool raw_tp,
+		    enum loader_stage *stage)
+{
+	struct dropmon_bpf *skel;
+	int err;
+
+	skel = dropmon_bpf__open();
+	if (!skel) {
+		*stage = LOADER_STAGE_OPEN;
+		return -errno;
+	}
+	bpf_program__set_autoload(skel->progs.kfree_skb_btf, !raw_tp);
+	bpf_program__set_autoload(skel->progs.kfree_skb_raw, raw_tp);
+	err = bpf_map__set_max_entries(skel->maps.counters, opts->map_size);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.devices, opts->map_size);
+	if (err) {
+		*stage = LOADER_STAGE_OPEN;
+		goto cleanup;
+	}
+	err = dropmon_bpf__load(skel);
+	if (err) {
+		*stage = LOADER_STAGE_LOAD;
+		goto cleanup;
+	}
+	l->skel = skel;
+	l->raw_tp = raw_tp;
+	l->prog = raw_tp ? skel->progs.kfree_skb_raw : skel->progs.kfree_skb_btf;
+	return 0;
+cleanup:
+	dropmon_bpf__destroy(skel);
+	return err;
+}
+
+int loader_open(const struct loader_opts *opts, struct loader **out, enum loader_stage *stage)
+{
+	struct loader *l = NULL;
+	struct bpf_link *link;
+	int err;
+
+	*stage = LOADER_STAGE_NONE;
+	libbpf_set_print(libbpf_print);
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		err = -errno;
+		*stage = LOADER_STAGE_BTF;
+		return err;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->map_size = opts->map_size;
+
+	err = opts->force_raw_tp ? -EOPNOTSUPP : try_load(l, opts, false, stage);
+	/* A permission error is not a missing feature: raw_tp would fail too. */
+	if (err && err != -EPERM && err != -EACCES) {
+		if (!opts->force_raw_tp)
+			pr_info("tp_btf unavailable (%s), falling back to raw_tp\n",
+				strerror(-err));
+		err = try_load(l, opts, true, stage);
+	}
+	if (err)
+		goto cleanup;
+
+	link = bpf_program__attach(l->prog);
+	if (!link) {
+		err = -errno;
+		*stage = LOADER_STAGE_ATTACH;
+		goto cleanup;
+	}
+	if (l->raw_tp)
+		l->skel->links.kfree_skb_raw = link;
+	else
+		l->skel->links.kfree_skb_btf = link;
+
+	l->maps.counters = bpf_map__fd(l->skel->maps.counters);
+	l->maps.last_key = bpf_map__fd(l->skel->maps.last_key);
+	l->maps.overflow = bpf_map__fd(l->skel->maps.overflow);
+	l->maps.devices = bpf_map__fd(l->skel->maps.devices);
+	l->maps.stats = bpf_map__fd(l->skel->maps.stats);
+	*out = l;
+	return 0;
+cleanup:
+	loader_close(l);
+	return err;
+}
+
+void loader_close(struct loader *l)
+{
+	if (!l)
+		return;
+	dropmon_bpf__destroy(l->skel);
+	free(l);
+}
+
+const struct loader_maps *loader_maps(const struct loader *l)
+{
+	return &l->maps;
+}
+
+const char *loader_attach_mode(const struct loader *l)
+{
+	return l->raw_tp ? "raw_tp" : "tp_btf";
+}
+
+uint32_t loader_map_size(const struct loader *l)
+{
+	return l->map_size;
+}
+
+int loader_prog_stats(const struct loader *l, struct loader_prog_stats *out)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(l->prog), &info, &len))
+		return -errno;
+	out->run_cnt = info.run_cnt;
+	out->run_time_ns = info.run_time_ns;
+	out->recursion_misses = info.recursion_misses;
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Opens, loads and attaches the BPF object (tp_btf, raw_tp as fallback) and
+ * hands out its maps; closing detaches everything. */
+#ifndef DROPMON_LOADER_H
+#define DROPMON_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loader;
+
+struct loader_opts {
+	uint32_t map_size; /* counter map entries */
+	bool force_raw_tp; /* skip tp_btf (tests of the fallback) */
+};
+
+/* Where loading failed, so main() can name the cause and the fix. */
+enum loader_stage {
+	LOADER_STAGE_NONE,
+	LOADER_STAGE_BTF,    /* no /sys/kernel/btf/vmlinux */
+	LOADER_STAGE_OPEN,   /* libbpf could not open the embedded object */
+	LOADER_STAGE_LOAD,   /* the kernel refused a map or the program */
+	LOADER_STAGE_ATTACH, /* the tracepoint could not be attached */
+};
+
+struct loader_maps {
+	int counters;
+	int last_key;
+	int overflow;
+	int devices;
+	int stats;
+};
+
+struct loader_prog_stats {
+	uint64_t run_cnt; /* 0 unless kernel.bpf_stats_enabled */
+	uint64_t run_time_ns;
+	uint64_t recursion_misses; /* runs skipped because it was already running on the CPU */
+};
+
+/* Returns 0 or a negative errno; on failure *stage says where. */
+int loader_open(const struct loader_opts *opts, struct loader **out, enum loader_stage *stage);
+void loader_close(struct loader *l); /* detaches; accepts NULL */
+const struct loader_maps *loader_maps(const struct loader *l);
+const char *loader_attach_mode(const struct loader *l); /* "tp_btf" or "raw_tp" */
+uint32_t loader_map_size(const struct loader *l);
+int loader_prog_stats(const struct loader *l, struct loader_prog_stats *out);
+
+#endif
