@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The exporter's HTTP server (libmicrohttpd): /, the telemetry path, 404. */
+#ifndef DROPMON_HTTP_H
+#define DROPMON_HTTP_H
+
+#include "collector.h"
+
+struct http_server;
+
+struct http_opts {
+	const char *telemetry_path;
+	unsigned int connection_timeout_s;
+	unsigned int connection_limit;
+	unsigned int per_ip_connection_limit;
+};
+
+/* Binds and listens on "host:port", ":port" (all addresses, IPv6 and IPv4)
+ * or "[v6addr]:port". Returns a socket or a negative errno (-EINVAL for an
+ * address that does not parse, -EADDRINUSE, -EACCES, ...). */
+int http_listen(const char *address);
+/* Starts serving on the sockets (ownership passes to the server, also on
+ * failure). Returns 0 or a negative errno. */
+int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
+	       struct http_server **out);
+void http_stop(struct http_server *s); /* accepts NULL */
+
+#endif

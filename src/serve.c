@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `dropmon serve`: flags, start-up in an order that fails early and cheaply,
+ * and a clean detach on SIGINT/SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "http.h"
+#include "loader.h"
+#include "log.h"
+#include "parse.h"
+#include "version.h"
+
+#define DEFAULT_LISTEN ":9612"
+#define MAX_LISTEN 16
+#define MAP_SIZE_MAX (1u << 24)
+
+struct serve_config {
+	const char *listen[MAX_LISTEN];
+	int nlisten;
+	const char *telemetry_path;
+	uint32_t map_size;
+	uint64_t netns_grace_s;
+	bool force_raw_tp;
+};
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_TELEMETRY_PATH,
+	OPT_MAP_SIZE,
+	OPT_NETNS_GRACE,
+	OPT_LOG_LEVEL,
+	OPT_RAW_TP,
+	OPT_VERSION,
+};
+
+static const struct option serve_options[] = {
+	{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
+	{ "web.telemetry-path", required_argument, NULL, OPT_TELEMETRY_PATH },
+	{ "bpf.map-size", required_argument, NULL, OPT_MAP_SIZE },
+	{ "bpf.force-raw-tp", no_argument, NULL, OPT_RAW_TP },
+	{ "netns.grace-period", required_argument, NULL, OPT_NETNS_GRACE },
+	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void serve_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: dropmon serve [flags]\n"
+		"Count every packet the kernel drops and serve the counts to Prometheus.\n\n"
+		"Flags:\n"
+		"  --web.listen-address=ADDR  address to listen on, repeatable (default %s);\n"
+		"                             forms: :PORT, HOST:PORT, [IPV6]:PORT\n"
+		"  --web.telemetry-path=PATH  path of the metrics (default /metrics)\n"
+		"  --bpf.map-size=N           counter map entries, one per (reason, device,\n"
+		"                             netns, dropping location) (default 16384);\n"
+		"                             drops beyond it are still counted, by reason only\n"
+		"  --bpf.force-raw-tp         attach with raw_tp even where tp_btf works\n"
+		"  --netns.grace-period=DUR   keep series of a vanished network namespace this\n"
+		"                             long, e.g. 90s, 5m (default 5m)\n"
+		"  --log.level=LEVEL          error, warn, info or debug (default info)\n"
+		"  --version                  print the version and exit\n"
+		"  -h, --help                 print this help and exit\n",
+		DEFAULT_LISTEN);
+}
+
+/* The path goes into the landing page's HTML: accept only plain characters. */
+static bool valid_path(const char *p)
+{
+	if (p[0] != '/' || strlen(p) > 200)
+		return false;
+	for (; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-~",
+			    *p))
+			return false;
+	return true;
+}
+
+/* Returns 0 to go on, 1 to exit 0 (help, version), or -EINVAL. */
+static int parse_flags(int argc, char **argv, struct serve_config *cfg)
+{
+	enum log_level level;
+	uint64_t v;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", serve_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_LISTEN:
+			if (cfg->nlisten == MAX_LISTEN) {
+				pr_err("at most %d --web.listen-address flags\n", MAX_LISTEN);
+				return -EINVAL;
+			}
+			cfg->listen[cfg->nlisten++] = optarg;
+			break;
+		case OPT_TELEMETRY_PATH:
+			if (!valid_path(optarg) || strcmp(optarg, "/") == 0) {
+				pr_err("--web.telemetry-path must start with / and hold only "
+				       "letters, digits and /_.-~ (got '%s')\n",
+				       optarg);
+				return -EINVAL;
+			}
+			cfg->telemetry_path = optarg;
+			break;
+		case OPT_MAP_SIZE:
+			if (parse_u64(optarg, 1, MAP_SIZE_MAX, &v)) {
+				pr_err("--bpf.map-size must be a number from 1 to %u (got '%s')\n",
+				       MAP_SIZE_MAX, optarg);
+				return -EINVAL;
+			}
+			cfg->map_size = (uint32_t)v;
+			break;
+		case OPT_RAW_TP:
+			cfg->force_raw_tp = true;
+			break;
+		case OPT_NETNS_GRACE:
+			if (parse_duration(optarg, 7 * 24 * 3600, &cfg->netns_grace_s)) {
+				pr_err("--netns.grace-period must be a duration such as 90s, 5m "
+				       "or 1h, at most a week (got '%s')\n",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_parse_level(optarg, &level)) {
+				pr_err(
+				    "--log.level must be error, warn, info or debug (got '%s')\n",
+				    optarg);
+				return -EINVAL;
+			}
+			log_set_level(level);
+			break;
+		case OPT_VERSION:
+			printf("dropmon %s (revision %s)\n", DROPMON_VERSION, DROPMON_REVISION);
+			return 1;
+		case 'h':
+			serve_usage(stdout);
+			return 1;
+		default:
+			serve_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->nlisten == 0)
+		cfg->listen[cfg->nlisten++] = DEFAULT_LISTEN;
+	return 0;
+}
+
+static void explain_load_error(enum loader_stage stage, int err)
+{
+	switch (stage) {
+	case LOADER_STAGE_BTF:
+		pr_err("/sys/kernel/btf/vmlinux is missing: this kernel has no BTF "
+		       "(CONFIG_DEBUG_INFO_BTF); dropmon needs a kernel built with it\n");
+		return;
+	case LOADER_STAGE_ATTACH:
+		if (err == -ENOENT) {
+			pr_err("cannot attach to tracepoint skb:kfree_skb: it does not exist in "
+			       "this kernel\n");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (err == -EPERM || err == -EACCES) {
+		pr_err("permission denied loading the BPF program: run as root, or grant "
+		       "CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8)\n");
+		return;
+	}
+	pr_err("cannot %s the BPF program: %s (run with --log.level=debug for libbpf's "
+	       "details)\n",
+	       stage == LOADER_STAGE_ATTACH ? "attach"
+	       : stage == LOADER_STAGE_OPEN ? "open"
+					    : "load",
+	       strerror(-err));
+}
+
+static void explain_listen_error(const char *addr, int err)
+{
+	if (err == -EINVAL)
+		pr_err("--web.listen-address '%s' is not HOST:PORT, :PORT or [IPV6]:PORT\n", addr);
+	else if (err == -EADDRINUSE)
+		pr_err("cannot listen on %s: the port is in use (another exporter?); choose "
+		       "another with --web.listen-address\n",
+		       addr);
+	else if (err == -EADDRNOTAVAIL)
+		pr_err("cannot listen on %s: no such local address\n", addr);
+	else
+		pr_err("cannot listen on %s: %s\n", addr, strerror(-err));
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_config cfg = {
+		.telemetry_path = "/metrics",
+		.map_size = 16384,
+		.netns_grace_s = 300,
+	};
+	struct loader_opts lopts;
+	struct collector_opts copts;
+	struct http_opts hopts = {
+		.connection_timeout_s = 30,
+		.connection_limit = 64,
+		.per_ip_connection_limit = 16,
+	};
+	struct loader *loader = NULL;
+	struct collector *collector = NULL;
+	struct http_server *server = NULL;
+	enum loader_stage stage;
+	int fds[MAX_LISTEN], nfds = 0, err, sig, i;
+	const char *what = "";
+	sigset_t sigs;
+
+	err = parse_flags(argc, argv, &cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	hopts.telemetry_path = cfg.telemetry_path;
+
+	/* Signals are taken by sigwait() below; block them before any thread
+	 * exists so that no thread gets them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	/* Cheap failures first: a busy port should not cost a BPF load. */
+	for (i = 0; i < cfg.nlisten; i++) {
+		err = http_listen(cfg.listen[i]);
+		if (err < 0) {
+			explain_listen_error(cfg.listen[i], err);
+			goto cleanup;
+		}
+		fds[nfds++] = err;
+	}
+
+	lopts = (struct loader_opts){ .map_size = cfg.map_size, .force_raw_tp = cfg.force_raw_tp };
+	err = loader_open(&lopts, &loader, &stage);
+	if (err) {
+		explain_load_error(stage, err);
+		goto cleanup;
+	}
+	copts = (struct collector_opts){
+		.netns_grace_s = cfg.netns_grace_s,
+		.netns_refresh_s = cfg.netns_grace_s < 5 ? cfg.netns_grace_s : 5,
+	};
+	err = collector_new(loader, &copts, &collector, &what);
+	if (err) {
+		if (err == -EPERM)
+			pr_err("%s: kernel addresses are hidden; run as root or with CAP_SYSLOG\n",
+			       what);
+		else
+			pr_err("%s: %s\n", what, strerror(-err));
+		goto cleanup;
+	}
+	err = http_start(&hopts, collector, fds, nfds, &server);
+	nfds = 0; /* the server owns the sockets now */
+	if (err) {
+		pr_err("cannot start the HTTP server: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	for (i = 0; i < cfg.nlisten; i++)
+		pr_info("attached to skb:kfree_skb (%s); serving %s on %s\n",
+			loader_attach_mode(loader), cfg.telemetry_path, cfg.listen[i]);
+
+	do {
+		err = sigwait(&sigs, &sig);
+	} while (err == EINTR);
+	pr_info("received %s, detaching\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	err = 0;
+cleanup:
+	http_stop(server);
+	collector_free(collector);
+	loader_close(loader);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	return err ? 1 : 0;
+}
