@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* fill_series: adds N synthetic keys to the counter map of a running
+ * `dropmon serve`, so that a scrape of that many series can be timed on the
+ * real daemon. Locations are real kernel text addresses, as in production. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dropmon.h"
+#include "parse.h"
+
+/* The newest map named "counters" with our key and value sizes. */
+static int find_counters_map(void)
+{
+	__u32 id = 0, best = 0;
+
+	while (bpf_map_get_next_id(id, &id) == 0) {
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    strcmp(info.name, "counters") == 0 &&
+		    info.key_size == sizeof(struct drop_key) &&
+		    info.value_size == sizeof(struct drop_value))
+			best = id;
+		close(fd);
+	}
+	return best ? bpf_map_get_fd_by_id(best) : -ENOENT;
+}
+
+/* Addresses of up to max text symbols of vmlinux, spread over the table. */
+static size_t text_addresses(__u64 *out, size_t max)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], type, name[256];
+	unsigned long long addr;
+	size_t n = 0, seen = 0;
+
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if ((type != 't' && type != 'T') || strchr(line, '[') || !addr)
+			continue;
+		if (seen++ % 7 == 0)
+			out[n++] = addr + 0x10;
+	}
+	fclose(f);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t count;
+	int ncpus = libbpf_num_possible_cpus(), fd;
+	struct drop_value *values;
+	__u64 *addrs;
+	size_t naddrs;
+
+	if (argc != 2 || parse_u64(argv[1], 1, 1u << 24, &count)) {
+		fprintf(stderr, "Usage: fill_series N   (needs a running dropmon serve)\n");
+		return 2;
+	}
+	fd = find_counters_map();
+	if (fd < 0) {
+		fprintf(stderr, "fill_series: no dropmon counter map found: is dropmon running?\n");
+		return 1;
+	}
+	values = calloc((size_t)ncpus, sizeof(*values));
+	addrs = calloc(count, sizeof(*addrs));
+	if (!values || !addrs)
+		return 1;
+	naddrs = text_addresses(addrs, count);
+	if (!naddrs) {
+		fprintf(stderr, "fill_series: cannot read kernel addresses from /proc/kallsyms\n");
+		return 1;
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		struct drop_key key = {
+			.location = addrs[i % naddrs],
+			.reason = 2 + (__u32)(i % 50),
+			.ifindex = 1 + (__u32)(i % 8),
+			.netns = 4026531840u, /* as if all in one netns */
+		};
+
+		for (int c = 0; c < ncpus; c++) {
+			values[c].packets = i + (__u64)c;
+			values[c].bytes = (i + (__u64)c) * 60;
+		}
+		if (bpf_map_update_elem(fd, &key, values, BPF_ANY)) {
+			fprintf(stderr, "fill_series: update %llu: %s\n", (unsigned long long)i,
+				strerror(errno));
+			return 1;
+		}
+	}
+	printf("added %llu series\n", (unsigned long long)count);
+	free(addrs);
+	free(values);
+	close(fd);
+	return 0;
+}

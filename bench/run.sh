@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# dropmon's cost, measured on the real kernel. Run by hand, as root:
+#   bench/run.sh [BUILD_DIR] [ROUNDS] [SECONDS]
+# 1. Drop rate of a UDP flood into an nftables drop rule in a netns (one core),
+#    in interleaved rounds: nothing attached / dropmon serve / the bpftrace
+#    one-liner; median drops/s and the ratio to nothing attached.
+# 2. dropmon's ns per BPF program run (kernel.bpf_stats_enabled=1).
+# 3. A scrape of 10,000 series on the running daemon, and its RSS.
+set -eu
+
+BUILD=$(cd "${1:-build}" && pwd)
+ROUNDS=${2:-5}
+SECS=${3:-5}
+DROPMON=$BUILD/dropmon
+DROPGEN=$BUILD/dropgen
+FILL=$BUILD/fill_series
+SRC=dmbench_src
+DST=dmbench_dst
+CPU=0
+PIDS=()
+
+[ "$(id -u)" -eq 0 ] || { echo "run as root"; exit 1; }
+for b in "$DROPMON" "$DROPGEN" "$FILL"; do [ -x "$b" ] || { echo "missing $b: build first"; exit 1; }; done
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	ip netns del $SRC 2>/dev/null || true
+	ip netns del $DST 2>/dev/null || true
+	sysctl -qw kernel.bpf_stats_enabled=0 || true
+}
+trap cleanup EXIT
+
+setup() {
+	ip netns add $SRC
+	ip netns add $DST
+	ip link add vsrc netns $SRC type veth peer name vdst netns $DST
+	ip -n $SRC addr add 198.18.0.1/24 dev vsrc
+	ip -n $DST addr add 198.18.0.2/24 dev vdst
+	ip -n $SRC link set vsrc up
+	ip -n $DST link set vdst up
+	ip -n $SRC link set lo up
+	ip -n $DST link set lo up
+	ip netns exec $DST nft -f - <<'EOF'
+table inet bench {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 7777 drop
+	}
+}
+EOF
+	# The first probe can be lost while the veth carrier comes up.
+	for _ in 1 2 3 4 5; do ip netns exec $SRC ping -c1 -W1 198.18.0.2 >/dev/null && break; sleep 0.2; done
+}
+
+flood() {
+	ip netns exec $SRC "$DROPGEN" udp 198.18.0.2 7777 --duration "$SECS" --cpu $CPU |
+		sed -n 's/.*rate=\([0-9]*\).*/\1/p'
+}
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		[ -z "$(ss -Htln "sport = :$p")" ] && { echo $p; return; }
+	done
+}
+
+start_dropmon() {
+	PORT=$(free_port)
+	"$DROPMON" serve --web.listen-address=127.0.0.1:$PORT "$@" 2>/dev/null &
+	DPID=$!
+	PIDS+=("$DPID")
+	for _ in $(seq 100); do
+		curl -fs -o /dev/null http://127.0.0.1:$PORT/metrics && return 0
+		sleep 0.1
+	done
+	echo "dropmon did not start"
+	exit 1
+}
+
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+start_bpftrace() {
+	bpftrace -e 'tracepoint:skb:kfree_skb { @[args->reason, args->location] = count(); }' \
+		>/tmp/dmbench_bpftrace.log 2>&1 &
+	BPID=$!
+	PIDS+=("$BPID")
+	for _ in $(seq 200); do
+		grep -q Attaching /tmp/dmbench_bpftrace.log && { sleep 0.5; return 0; }
+		sleep 0.1
+	done
+	echo "bpftrace did not attach:"
+	cat /tmp/dmbench_bpftrace.log
+	exit 1
+}
+
+calc() { awk "BEGIN { print $1 }"; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+setup
+sysctl -qw kernel.bpf_stats_enabled=0
+HAVE_BPFTRACE=1
+command -v bpftrace >/dev/null || HAVE_BPFTRACE=0
+
+echo "# kernel $(uname -r), $(nproc) CPUs, flood on CPU $CPU, $ROUNDS rounds x ${SECS}s"
+: >/tmp/dmbench_none
+: >/tmp/dmbench_dropmon
+: >/tmp/dmbench_bpftrace
+for r in $(seq "$ROUNDS"); do
+	flood >>/tmp/dmbench_none
+	start_dropmon
+	flood >>/tmp/dmbench_dropmon
+	stop_pid "$DPID"
+	if [ $HAVE_BPFTRACE = 1 ]; then
+		start_bpftrace
+		flood >>/tmp/dmbench_bpftrace
+		stop_pid "$BPID"
+	fi
+	echo "# round $r: none $(tail -n1 /tmp/dmbench_none)" \
+		"dropmon $(tail -n1 /tmp/dmbench_dropmon)" \
+		"bpftrace $(tail -n1 /tmp/dmbench_bpftrace 2>/dev/null)"
+done
+
+none=$(median </tmp/dmbench_none)
+printf '%-28s %12s %8s\n' "mode" "drops/s" "ratio"
+printf '%-28s %12d %8s\n' "nothing attached" "$none" "1.000"
+dm=$(median </tmp/dmbench_dropmon)
+printf '%-28s %12d %8.3f\n' "dropmon serve" "$dm" "$(calc "$dm / $none")"
+if [ $HAVE_BPFTRACE = 1 ]; then
+	bt=$(median </tmp/dmbench_bpftrace)
+	printf '%-28s %12d %8.3f\n' "bpftrace one-liner" "$bt" "$(calc "$bt / $none")"
+fi
+
+# ns per run: bpf_stats costs a little itself, so it is measured on its own.
+start_dropmon
+sysctl -qw kernel.bpf_stats_enabled=1
+flood >/dev/null
+stats=$(curl -fs http://127.0.0.1:$PORT/metrics)
+runs=$(echo "$stats" | awk '/^dropmon_bpf_program_runs_total/ { print $2 }')
+secs=$(echo "$stats" | awk '/^dropmon_bpf_program_run_seconds_total/ { print $2 }')
+sysctl -qw kernel.bpf_stats_enabled=0
+printf 'dropmon BPF program: %d runs, %.1f ns per run\n' "$runs" "$(calc "$secs * 1000000000 / $runs")"
+
+# A scrape of 10,000 series on the running daemon.
+"$FILL" 10000 >/dev/null
+for _ in $(seq 20); do
+	curl -fs -o /dev/null -w '%{time_total}\n' http://127.0.0.1:$PORT/metrics
+done | awk '{ printf "%d\n", $1 * 1000000 }' >/tmp/dmbench_scrape
+series=$(curl -fs http://127.0.0.1:$PORT/metrics | grep -c '^dropmon_drops_total')
+inner=$(curl -fs http://127.0.0.1:$PORT/metrics | awk '/^dropmon_scrape_duration_seconds/ { print $2 }')
+printf 'scrape of %d series: median %.2f ms over HTTP (collect %.2f ms)\n' "$series" \
+	"$(calc "$(median </tmp/dmbench_scrape) / 1000")" "$(calc "$inner * 1000")"
+grep -E 'VmRSS|VmHWM' /proc/"$DPID"/status | awk '{ printf "dropmon %s %.1f MiB\n", $1, $2 / 1024 }'
+stop_pid "$DPID"

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the integration tests: they load the real BPF program, build their
+# own network namespaces, cause real drops and check exact counts.
+# Source it; it sets `set -eu`, a cleanup trap, and these variables:
+#   DROPMON DROPGEN (binaries, from ctest), TAG (unique per run).
+
+set -eu
+
+TAG="dm$$"
+TMP=$(mktemp -d "/tmp/dropmon-test.XXXXXX")
+NETNS_CREATED=()
+PIDS=()
+FAILURES=0
+
+log() { printf '# %s\n' "$*"; }
+
+# Exit 77 (ctest: skipped) when the kernel tests cannot run here; under
+# CI=true a skip is a failure.
+skip() {
+	echo "SKIP: $*"
+	if [ "${CI:-}" = "true" ]; then
+		echo "CI=true: the kernel tests must run in CI, so this skip is a failure"
+		exit 1
+	fi
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*"
+	FAILURES=$((FAILURES + 1))
+}
+
+pass() { echo "ok: $*"; }
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then pass "$1 = $3"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+cleanup() {
+	local pid ns
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	for ns in "${NETNS_CREATED[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+# set -e stops a test at a failing set-up command; say which one.
+trap 'echo "FAIL: line $LINENO: \`$BASH_COMMAND\` exited with status $?"' ERR
+
+require_kernel() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (loads BPF, creates network namespaces)"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	command -v ip >/dev/null || skip "iproute2 (ip) is not installed"
+	command -v curl >/dev/null || skip "curl is not installed"
+	[ -x "${DROPMON:-}" ] || { echo "FAIL: DROPMON is not set to the built binary"; exit 1; }
+	[ -x "${DROPGEN:-}" ] || { echo "FAIL: DROPGEN is not set to the built binary"; exit 1; }
+	ip netns add "${TAG}probe" 2>/dev/null || skip "cannot create network namespaces"
+	ip netns del "${TAG}probe"
+}
+
+netns_add() {
+	ip netns add "$1"
+	NETNS_CREATED+=("$1")
+	ip -n "$1" link set lo up
+}
+
+netns_inode() { stat -L -c %i "/run/netns/$1"; }
+
+ifindex_in() { ip -n "$1" -o link show dev "$2" | cut -d: -f1; }
+
+# veth_pair NS_A IF_A ADDR4_A ADDR6_A NS_B IF_B ADDR4_B ADDR6_B
+# Documentation/benchmark address ranges, reachable only inside the pair.
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$6" netns "$5"
+	ip -n "$1" addr add "$3/24" dev "$2"
+	ip -n "$1" addr add "$4/64" dev "$2" nodad
+	ip -n "$5" addr add "$7/24" dev "$6"
+	ip -n "$5" addr add "$8/64" dev "$6" nodad
+	ip -n "$1" link set "$2" up
+	ip -n "$5" link set "$6" up
+	# Resolve neighbours now so that ARP/NDP never interleaves with counts.
+	# The first probe can be lost while the veth carrier comes up.
+	reach "$1" "$7"
+	reach "$1" "$8"
+}
+
+# reach NS ADDR: ping from NS until ADDR answers (at most 5 tries).
+reach() {
+	local i
+	for i in 1 2 3 4 5; do
+		ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "FAIL: $2 does not answer pings from netns $1"
+	return 1
+}
+
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		if [ -z "$(ss -Htln "sport = :$p")" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start_dropmon [flags...]: runs `dropmon serve` on a free loopback port and
+# waits until it answers. Sets PORT and DROPMON_PID; its log is $TMP/dropmon.log.
+start_dropmon() {
+	PORT=$(free_port)
+	"$DROPMON" serve --web.listen-address="127.0.0.1:$PORT" "$@" >"$TMP/dropmon.log" 2>&1 &
+	DROPMON_PID=$!
+	PIDS+=("$DROPMON_PID")
+	for _ in $(seq 100); do
+		if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/metrics" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$DROPMON_PID" 2>/dev/null; then
+			echo "dropmon exited early:"
+			cat "$TMP/dropmon.log"
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "dropmon did not answer on port $PORT:"
+	cat "$TMP/dropmon.log"
+	return 1
+}
+
+# stop_dropmon: SIGTERM, and the exit status must be 0.
+stop_dropmon() {
+	local rc=0
+	kill -TERM "$DROPMON_PID"
+	wait "$DROPMON_PID" || rc=$?
+	expect_eq "dropmon exit status after SIGTERM" 0 "$rc"
+}
+
+scrape() { curl -fsS "http://127.0.0.1:$PORT/metrics" "$@"; }
+
+# value FILE SERIES: the value of the exact series (name plus its full label
+# set as printed), or 0 when absent.
+value() {
+	awk -v s="$2" 'index($0, s " ") == 1 { print $NF; found = 1 } END { if (!found) print 0 }' "$1"
+}
+
+# drops_series REASON DEVICE IFINDEX NETNS FUNCTION
+drops_series() {
+	printf 'dropmon_drops_total{reason="%s",device="%s",ifindex="%s",netns="%s",function="%s"}' \
+		"$1" "$2" "$3" "$4" "$5"
+}
+
+# sum_matching FILE REGEX: sum of the values of lines matching REGEX.
+sum_matching() {
+	awk -v re="$2" '$0 ~ re { s += $NF } END { printf "%d\n", s }' "$1"
+}
+
+# nf_function FILE NETNS: the function label of the one NETFILTER_DROP series
+# of NETNS in a scrape. The kernel drops an nftables verdict in nf_hook_slow
+# up to 6.x and, on newer kernels with nftables drop reasons, already in
+# nft_do_chain: either is right, anything else (or two series) is not.
+nf_function() {
+	local f
+	f=$(sed -n "s/^dropmon_drops_total{reason=\"NETFILTER_DROP\",.*netns=\"$2\",function=\"\([^\"]*\)\"}.*/\1/p" "$1")
+	case "$f" in
+	nf_hook_slow | nft_do_chain) echo "$f" ;;
+	*)
+		fail "NETFILTER_DROP in netns $2: expected one series in nf_hook_slow or nft_do_chain, got '$f'"
+		echo nf_hook_slow
+		;;
+	esac
+}
+
+finish() {
+	if [ "$FAILURES" -gt 0 ]; then
+		echo "$FAILURES check(s) failed; dropmon's log:"
+		cat "$TMP/dropmon.log" 2>/dev/null || true
+		exit 1
+	fi
+	echo "all checks passed"
+	exit 0
+}

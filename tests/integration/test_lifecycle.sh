@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Start-up errors a user can act on, clean detach on SIGTERM/SIGINT, the
+# raw_tp fallback, and expiry of series of namespaces that are gone.
+. "$(dirname "$0")/lib.sh"
+require_kernel
+command -v bpftool >/dev/null || skip "bpftool is not installed"
+
+# expect_fail WHAT STATUS MESSAGE-REGEX CMD...
+expect_fail() {
+	local what=$1 status=$2 re=$3 rc=0
+	shift 3
+	"$@" >"$TMP/out" 2>&1 || rc=$?
+	if [ "$rc" -eq "$status" ] && grep -Eq "$re" "$TMP/out"; then
+		pass "$what (exit $rc: $(head -n1 "$TMP/out"))"
+	else
+		fail "$what: exit $rc, output: $(cat "$TMP/out")"
+	fi
+}
+
+our_prog_ids() { bpftool prog show | awk '/name kfree_skb_(btf|raw)/ { sub(":", "", $1); print $1 }'; }
+
+# --- flags -------------------------------------------------------------------
+expect_fail "map size 0" 2 "bpf.map-size must be" "$DROPMON" serve --bpf.map-size=0
+expect_fail "map size not a number" 2 "bpf.map-size must be" "$DROPMON" serve --bpf.map-size=12x
+expect_fail "bad listen address" 1 "is not HOST:PORT" "$DROPMON" serve --web.listen-address=nonsense
+expect_fail "bad telemetry path" 2 "telemetry-path must" "$DROPMON" serve '--web.telemetry-path=/a"b'
+expect_fail "unknown flag" 2 "Usage: dropmon serve" "$DROPMON" serve --nope
+expect_fail "bad log level" 2 "log.level must be" "$DROPMON" serve --log.level=loud
+
+# --- not privileged ----------------------------------------------------------
+p=$(free_port)
+expect_fail "without privileges" 1 "permission denied loading the BPF program.*CAP_BPF" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$DROPMON" serve --web.listen-address="127.0.0.1:$p"
+
+# --- SIGTERM detaches everything ---------------------------------------------
+before=$(our_prog_ids | wc -l)
+start_dropmon
+ids=$(comm -13 <(echo "$before" | sort) <(our_prog_ids | sort))
+running=$(our_prog_ids | wc -l)
+expect_eq "one program of ours attached while running" $((before + 1)) "$running"
+prog_id=$(our_prog_ids | sort -n | tail -n1)
+if bpftool link show | grep -q "prog $prog_id\b"; then
+	pass "link to program $prog_id while running"
+else
+	fail "no BPF link for program $prog_id while running"
+fi
+expect_fail "port in use" 1 "port is in use" "$DROPMON" serve --web.listen-address="127.0.0.1:$PORT"
+stop_dropmon
+sleep 0.2
+if bpftool prog show id "$prog_id" >/dev/null 2>&1; then
+	fail "program $prog_id still loaded after SIGTERM"
+else
+	pass "program $prog_id gone after SIGTERM"
+fi
+if bpftool link show | grep -q "prog $prog_id\b"; then
+	fail "a link to program $prog_id is left after SIGTERM"
+else
+	pass "no link left after SIGTERM"
+fi
+expect_eq "programs of ours after SIGTERM" "$before" "$(our_prog_ids | wc -l)"
+: "$ids"
+
+# --- SIGINT too --------------------------------------------------------------
+start_dropmon
+kill -INT "$DROPMON_PID"
+rc=0
+wait "$DROPMON_PID" || rc=$?
+expect_eq "exit status after SIGINT" 0 "$rc"
+
+# --- raw_tp fallback counts exactly as well -----------------------------------
+A="${TAG}a"
+B="${TAG}b"
+netns_add "$A"
+netns_add "$B"
+veth_pair "$A" va 198.18.0.1 2001:db8::1 "$B" vb 198.18.0.2 2001:db8::2
+NSB=$(netns_inode "$B")
+IFB=$(ifindex_in "$B" vb)
+start_dropmon --bpf.force-raw-tp --netns.grace-period=1s
+scrape >"$TMP/m.txt"
+expect_eq "attach mode" 1 "$(value "$TMP/m.txt" 'dropmon_bpf_attach_info{mode="raw_tp"}')"
+ip netns exec "$A" "$DROPGEN" tcp-syn 198.18.0.2 8080 --count 17 >/dev/null
+scrape >"$TMP/m.txt"
+expect_eq "raw_tp: TCP SYN to a closed port" 17 \
+	"$(value "$TMP/m.txt" "$(drops_series NO_SOCKET vb "$IFB" "$NSB" tcp_v4_rcv)")"
+
+# --- a namespace that is gone loses its series after the grace period --------
+ip netns del "$A"
+ip netns del "$B"
+sleep 2.5
+scrape >/dev/null # notices the namespace is gone and starts its grace period
+sleep 1.5
+scrape >"$TMP/m.txt"
+expect_eq "series of the deleted netns removed" 0 \
+	"$(sum_matching "$TMP/m.txt" "^dropmon_drops_total\\{.*netns=\"$NSB\"")"
+expect_eq "netns info of the deleted netns removed" 0 \
+	"$(grep -c "^dropmon_netns_info{netns=\"$NSB\"" "$TMP/m.txt" || true)"
+if grep -q "netns $NSB ($B) is gone" "$TMP/dropmon.log"; then
+	pass "removal logged"
+else
+	fail "removal of netns $NSB not logged"
+fi
+stop_dropmon
+finish
