@@ -14,8 +14,8 @@
 #include "dropmon.h"
 #include "parse.h"
 
-/* The newest map named "counters" with our key and value sizes. */
-static int find_counters_map(void)
+/* The newest map of that name with our key and value sizes. */
+static int find_map(const char *name, __u32 key_size, __u32 value_size)
 {
 	__u32 id = 0, best = 0;
 
@@ -27,10 +27,8 @@ static int find_counters_map(void)
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-		    strcmp(info.name, "counters") == 0 &&
-		    info.key_size == sizeof(struct drop_key) &&
-		    info.value_size == sizeof(struct drop_value))
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && strcmp(info.name, name) == 0 &&
+		    info.key_size == key_size && info.value_size == value_size)
 			best = id;
 		close(fd);
 	}
@@ -62,7 +60,7 @@ static size_t text_addresses(__u64 *out, size_t max)
 int main(int argc, char **argv)
 {
 	uint64_t count;
-	int ncpus = libbpf_num_possible_cpus(), fd;
+	int ncpus = libbpf_num_possible_cpus(), fd, devfd;
 	struct drop_value *values;
 	__u64 *addrs;
 	size_t naddrs;
@@ -71,8 +69,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Usage: fill_series N   (needs a running dropmon serve)\n");
 		return 2;
 	}
-	fd = find_counters_map();
-	if (fd < 0) {
+	fd = find_map("counters", sizeof(struct drop_key), sizeof(struct drop_value));
+	devfd = find_map("devices", sizeof(struct dev_key), sizeof(struct dev_info));
+	if (fd < 0 || devfd < 0) {
 		fprintf(stderr, "fill_series: no dropmon counter map found: is dropmon running?\n");
 		return 1;
 	}
@@ -97,7 +96,13 @@ int main(int argc, char **argv)
 			values[c].packets = i + (__u64)c;
 			values[c].bytes = (i + (__u64)c) * 60;
 		}
-		if (bpf_map_update_elem(fd, &key, values, BPF_ANY)) {
+		/* As the BPF program does when it creates a key. */
+		struct dev_key dk = { .netns = key.netns, .ifindex = key.ifindex };
+		struct dev_info di = {};
+
+		snprintf(di.name, sizeof(di.name), "bench%u", key.ifindex);
+		if (bpf_map_update_elem(devfd, &dk, &di, BPF_ANY) ||
+		    bpf_map_update_elem(fd, &key, values, BPF_ANY)) {
 			fprintf(stderr, "fill_series: update %llu: %s\n", (unsigned long long)i,
 				strerror(errno));
 			return 1;
@@ -106,6 +111,7 @@ int main(int argc, char **argv)
 	printf("added %llu series\n", (unsigned long long)count);
 	free(addrs);
 	free(values);
+	close(devfd);
 	close(fd);
 	return 0;
 }

@@ -6,7 +6,7 @@
 #    in interleaved rounds: nothing attached / dropmon serve / the bpftrace
 #    one-liner; median drops/s and the ratio to nothing attached.
 # 2. dropmon's ns per BPF program run (kernel.bpf_stats_enabled=1).
-# 3. A scrape of 10,000 series on the running daemon, and its RSS.
+# 3. Scrapes of 10,000 and 20,000 series on the running daemon, and its RSS.
 set -eu
 
 BUILD=$(cd "${1:-build}" && pwd)
@@ -102,6 +102,10 @@ setup
 sysctl -qw kernel.bpf_stats_enabled=0
 HAVE_BPFTRACE=1
 command -v bpftrace >/dev/null || HAVE_BPFTRACE=0
+# bpftrace's tracepoint probes need tracefs (dropmon's tp_btf does not).
+if [ $HAVE_BPFTRACE = 1 ] && [ ! -d /sys/kernel/tracing/events ]; then
+	mount -t tracefs nodev /sys/kernel/tracing || HAVE_BPFTRACE=0
+fi
 
 echo "# kernel $(uname -r), $(nproc) CPUs, flood on CPU $CPU, $ROUNDS rounds x ${SECS}s"
 : >/tmp/dmbench_none
@@ -142,14 +146,23 @@ secs=$(echo "$stats" | awk '/^dropmon_bpf_program_run_seconds_total/ { print $2 
 sysctl -qw kernel.bpf_stats_enabled=0
 printf 'dropmon BPF program: %d runs, %.1f ns per run\n' "$runs" "$(calc "$secs * 1000000000 / $runs")"
 
-# A scrape of 10,000 series on the running daemon.
-"$FILL" 10000 >/dev/null
-for _ in $(seq 20); do
-	curl -fs -o /dev/null -w '%{time_total}\n' http://127.0.0.1:$PORT/metrics
-done | awk '{ printf "%d\n", $1 * 1000000 }' >/tmp/dmbench_scrape
-series=$(curl -fs http://127.0.0.1:$PORT/metrics | grep -c '^dropmon_drops_total')
-inner=$(curl -fs http://127.0.0.1:$PORT/metrics | awk '/^dropmon_scrape_duration_seconds/ { print $2 }')
-printf 'scrape of %d series: median %.2f ms over HTTP (collect %.2f ms)\n' "$series" \
-	"$(calc "$(median </tmp/dmbench_scrape) / 1000")" "$(calc "$inner * 1000")"
+# Scrapes on the running daemon: each synthetic key makes two series
+# (dropmon_drops_total and dropmon_dropped_bytes_total), so 5,000 keys are
+# 10,000 series; then 10,000 keys. Plain, and gzip as Prometheus asks.
+scrape_ms() {
+	for _ in $(seq 21); do
+		curl -fs -o /dev/null -w '%{time_total}\n' "$@" http://127.0.0.1:$PORT/metrics
+	done | awk '{ printf "%d\n", $1 * 1000000 }' | median | awk '{ printf "%.2f", $1 / 1000 }'
+}
+for keys in 5000 10000; do
+	"$FILL" $((keys - $(curl -fs http://127.0.0.1:$PORT/metrics | grep -c '^dropmon_drops_total'))) >/dev/null
+	body=$(curl -fs http://127.0.0.1:$PORT/metrics)
+	series=$(echo "$body" | grep -c '^dropmon_d[a-z_]*_total{')
+	plain=$(scrape_ms)
+	gz=$(scrape_ms -H 'Accept-Encoding: gzip')
+	inner=$(curl -fs http://127.0.0.1:$PORT/metrics | awk '/^dropmon_scrape_duration_seconds/ { print $2 * 1000 }')
+	printf 'scrape of %d series (%d bytes): median %s ms over HTTP, %s ms with gzip (collect %.2f ms)\n' \
+		"$series" "${#body}" "$plain" "$gz" "$inner"
+done
 grep -E 'VmRSS|VmHWM' /proc/"$DPID"/status | awk '{ printf "dropmon %s %.1f MiB\n", $1, $2 / 1024 }'
 stop_pid "$DPID"

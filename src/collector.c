@@ -17,6 +17,7 @@
 #include "collector.h"
 #include "counters.h"
 #include "ksyms.h"
+#include "labelsets.h"
 #include "log.h"
 #include "netns.h"
 #include "procstat.h"
@@ -42,6 +43,9 @@ struct series {
 	uint64_t func_key; /* ksym address, or the raw location when unknown */
 	const char *func;  /* NULL when unknown */
 	struct drop_value value;
+	const char *labels; /* its rendered label set */
+	size_t labels_at;   /* where it is in collector.scratch, when not cached */
+	size_t labels_len;
 };
 
 struct collector {
@@ -60,6 +64,12 @@ struct collector {
 	size_t nknown, known_cap;
 	struct series *series;
 	size_t series_cap;
+	/* Each series' label set, rendered once for both the packet and the
+	 * byte family, and kept for the next scrapes; label sets that cannot
+	 * be kept go to scratch for this scrape only. */
+	struct labelsets *labelsets;
+	size_t labelsets_nreasons; /* reasons_count() the cache was built with */
+	struct strbuf scratch;
 	double start_time;
 };
 
@@ -110,6 +120,8 @@ static void refresh_ksyms(struct collector *c, double now)
 	}
 	ksyms_free(c->ksyms);
 	c->ksyms = ks;
+	/* Function names and addresses may have moved. */
+	labelsets_clear(c->labelsets);
 	c->modules_hash = h;
 	pr_debug("modules changed: reloaded %zu kernel symbols\n", ksyms_count(ks));
 }
@@ -137,6 +149,9 @@ int collector_new(struct loader *l, const struct collector_opts *opts, struct co
 	c->reasons = reasons_load(NULL, NULL);
 	if (!c->reasons)
 		goto fail;
+	c->labelsets = labelsets_new();
+	if (!c->labelsets)
+		goto fail;
 	*what = "setting up the map reader";
 	c->reader = counters_reader_new(loader_maps(l));
 	if (!c->reader)
@@ -154,6 +169,8 @@ void collector_free(struct collector *c)
 	if (!c)
 		return;
 	free(c->series);
+	labelsets_free(c->labelsets);
+	strbuf_free(&c->scratch);
 	free(c->known);
 	netns_free(c->netns);
 	counters_snapshot_free(&c->snap);
@@ -289,7 +306,7 @@ static ssize_t aggregate(struct collector *c)
 	}
 	for (i = 0; i < c->snap.nrows; i++) {
 		const struct counter_row *row = &c->snap.rows[i];
-		const struct ksym *sym = ksyms_lookup(c->ksyms, row->key.location, NULL);
+		const struct ksym *sym = ksyms_find(c->ksyms, row->key.location);
 		struct series *s = &c->series[i];
 
 		s->reason = row->key.reason;
@@ -315,47 +332,117 @@ static ssize_t aggregate(struct collector *c)
 
 struct series_labels {
 	char reason[96];
-	char device[IF_NAMESIZE + 1];
-	char ifindex[12];
-	char netns[12];
+	char device[IF_NAMESIZE]; /* if_indextoname() fallback only */
+	char ifindex[11];
+	char netns[11];
 	char func[32];
 	struct expo_label labels[5];
 };
 
+/* Decimal without snprintf: called for every series of every scrape. */
+static void fmt_u32(char buf[11], uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0, i = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+}
+
 static void fill_labels(struct collector *c, const struct series *s, struct series_labels *l)
 {
-	const char *dev = NULL;
-	char ifname[IF_NAMESIZE];
+	const char *dev = "";
 
 	reasons_name(c->reasons, s->reason, l->reason, sizeof(l->reason));
-	l->device[0] = '\0';
 	l->ifindex[0] = '\0';
 	l->netns[0] = '\0';
 	if (s->ifindex) {
-		snprintf(l->ifindex, sizeof(l->ifindex), "%u", s->ifindex);
+		fmt_u32(l->ifindex, s->ifindex);
 		dev = counters_device_name(&c->snap, s->netns, s->ifindex);
 		/* Fallback for a key created before the name was recorded:
 		 * only our own netns can be asked by ifindex. */
 		if (!dev && c->netns && s->netns == netns_self(c->netns) &&
-		    if_indextoname(s->ifindex, ifname))
-			dev = ifname;
-		if (dev)
-			snprintf(l->device, sizeof(l->device), "%s", dev);
+		    if_indextoname(s->ifindex, l->device))
+			dev = l->device;
+		if (!dev)
+			dev = "";
 	}
 	if (s->netns)
-		snprintf(l->netns, sizeof(l->netns), "%u", s->netns);
+		fmt_u32(l->netns, s->netns);
 	if (!s->func)
 		snprintf(l->func, sizeof(l->func), "0x%" PRIx64, s->func_key);
 	l->labels[0] = (struct expo_label){ "reason", l->reason };
-	l->labels[1] = (struct expo_label){ "device", l->device };
+	l->labels[1] = (struct expo_label){ "device", dev };
 	l->labels[2] = (struct expo_label){ "ifindex", l->ifindex };
 	l->labels[3] = (struct expo_label){ "netns", l->netns };
 	l->labels[4] = (struct expo_label){ "function", s->func ? s->func : l->func };
 }
 
+/* Sets the label set of every series: from the cache, or rendered and
+ * cached. A label set is not cached when one of its names may still change
+ * under the same series: a device whose name the kernel has not recorded
+ * (yet), or a reason the kernel's BTF did not name (a module may bring it). */
+static int render_labelsets(struct collector *c, size_t nseries)
+{
+	size_t nreasons = reasons_count(c->reasons);
+	struct series_labels l;
+	int err;
+
+	if (nreasons != c->labelsets_nreasons) {
+		labelsets_clear(c->labelsets);
+		c->labelsets_nreasons = nreasons;
+	}
+	strbuf_reset(&c->scratch);
+	for (size_t i = 0; i < nseries; i++) {
+		struct series *s = &c->series[i];
+		struct labelset_id id = {
+			.func_key = s->func_key,
+			.reason = s->reason,
+			.ifindex = s->ifindex,
+			.netns = s->netns,
+		};
+		const char *dev =
+		    s->ifindex ? counters_device_name(&c->snap, s->netns, s->ifindex) : "";
+		size_t start = c->scratch.len;
+
+		s->labels = NULL;
+		if (dev) {
+			strncpy(id.device, dev, sizeof(id.device) - 1);
+			s->labels = labelsets_get(c->labelsets, &id, &s->labels_len);
+			if (s->labels)
+				continue;
+		}
+		fill_labels(c, s, &l);
+		err = expo_labels_render(&c->scratch, l.labels, 5);
+		if (err)
+			return err;
+		s->labels_len = c->scratch.len - start;
+		if (dev && !(l.reason[0] >= '0' && l.reason[0] <= '9'))
+			s->labels =
+			    labelsets_put(c->labelsets, &id, c->scratch.buf + start, s->labels_len);
+		if (s->labels)
+			c->scratch.len = start; /* cached: the scratch copy is not needed */
+		else
+			s->labels_at = start;
+	}
+	/* scratch may have moved while it grew: point into it only now. */
+	for (size_t i = 0; i < nseries; i++) {
+		struct series *s = &c->series[i];
+
+		if (!s->labels)
+			s->labels = c->scratch.buf + s->labels_at;
+	}
+	return 0;
+}
+
 static void render_drops(struct collector *c, struct expo *e, size_t nseries, bool bytes)
 {
-	struct series_labels l;
+	char reason[sizeof(((struct series_labels *)0)->reason)];
 
 	if (bytes)
 		expo_family(e, "dropmon_dropped_bytes", EXPO_COUNTER,
@@ -369,17 +456,17 @@ static void render_drops(struct collector *c, struct expo *e, size_t nseries, bo
 	for (size_t i = 0; i < nseries; i++) {
 		const struct series *s = &c->series[i];
 
-		fill_labels(c, s, &l);
-		expo_sample_u64(e, l.labels, 5, bytes ? s->value.bytes : s->value.packets);
+		expo_sample_u64_rendered(e, s->labels, s->labels_len,
+					 bytes ? s->value.bytes : s->value.packets);
 	}
 	for (size_t i = 0; i < c->snap.noverflow; i++) {
 		const struct overflow_row *o = &c->snap.overflow[i];
 		struct expo_label ol[5] = {
-			{ "reason", l.reason }, { "device", "" },   { "ifindex", "" },
-			{ "netns", "" },	{ "function", "" },
+			{ "reason", reason }, { "device", "" },	  { "ifindex", "" },
+			{ "netns", "" },      { "function", "" },
 		};
 
-		reasons_name(c->reasons, o->reason, l.reason, sizeof(l.reason));
+		reasons_name(c->reasons, o->reason, reason, sizeof(reason));
 		expo_sample_u64(e, ol, 5, bytes ? o->value.bytes : o->value.packets);
 	}
 }
@@ -510,6 +597,9 @@ int collector_render(struct collector *c, enum expo_format format, struct strbuf
 		err = (int)nseries;
 		goto unlock;
 	}
+	err = render_labelsets(c, (size_t)nseries);
+	if (err)
+		goto unlock;
 	expo_init(&e, out, format);
 	render_drops(c, &e, (size_t)nseries, false);
 	render_drops(c, &e, (size_t)nseries, true);
@@ -517,6 +607,7 @@ int collector_render(struct collector *c, enum expo_format format, struct strbuf
 	render_self(c, &e, (size_t)nseries, started);
 	expo_finish(&e);
 	err = out->err;
+	labelsets_end_round(c->labelsets);
 unlock:
 	pthread_mutex_unlock(&c->lock);
 	return err;

@@ -235,21 +235,22 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-/* Writes s with each character found in `special` backslash-escaped ('\n'
- * becomes "\\n"); runs of plain characters are copied in one append. */
-static void put_escaped(struct strbuf *sb, const char *s, const char *special)
+/* Writes s with backslash, newline and (when `quote`) '"' backslash-escaped
+ * ('\n' becomes "\\n"); runs of plain characters are copied in one append. */
+static void put_escaped(struct strbuf *sb, const char *s, bool quote)
 {
-	while (*s) {
-		size_t n = strcspn(s, special);
+	const char *run = s;
 
-		strbuf_append(sb, s, n);
-		s += n;
-		if (!*s)
-			break;
+	/* A byte loop beats strcspn() on label values of a few bytes. */
+	for (; *s; s++) {
+		if (*s != '\\' && *s != '\n' && (*s != '"' || !quote))
+			continue;
+		strbuf_append(sb, run, (size_t)(s - run));
 		strbuf_putc(sb, '\\');
 		strbuf_putc(sb, *s == '\n' ? 'n' : *s);
-		s++;
+		run = s + 1;
 	}
+	strbuf_append(sb, run, (size_t)(s - run));
 }
 
 static bool is_counter_text(const struct expo *e)
@@ -270,6 +271,7 @@ int expo_family(struct expo *e, const char *name, enum expo_type type, const cha
 	if (type != EXPO_COUNTER && type != EXPO_GAUGE)
 		return -EINVAL;
 	strcpy(e->family, name);
+	e->family_len = strlen(name);
 	e->type = type;
 	/* Text 0.0.4 has no family/sample distinction: metadata must name the
 	 * series itself. OpenMetrics names the family without the suffix. */
@@ -278,7 +280,7 @@ int expo_family(struct expo *e, const char *name, enum expo_type type, const cha
 		strbuf_printf(e->out, "# HELP %s%s ", name, suffix);
 		/* A raw '"' is not an OpenMetrics normal-char, while the 0.0.4
 		 * parser rejects "\\\"" in HELP: each format gets its own set. */
-		put_escaped(e->out, help, e->format == EXPO_OPENMETRICS ? "\\\n\"" : "\\\n");
+		put_escaped(e->out, help, e->format == EXPO_OPENMETRICS);
 		strbuf_putc(e->out, '\n');
 	}
 	strbuf_printf(e->out, "# TYPE %s%s %s\n", name, suffix, type_name);
@@ -302,38 +304,195 @@ static bool labels_ok(const struct expo_label *labels, size_t nlabels)
 	return true;
 }
 
+/* Appends to a strbuf through a cursor, growing it only when the room left
+ * runs out: a scrape writes tens of thousands of short strings, and neither
+ * measuring each one first nor one strbuf call per piece is cheap. */
+struct writer {
+	struct strbuf *sb;
+	char *p, *end; /* end leaves room for the terminating NUL */
+};
+
+static bool writer_room(struct writer *w, size_t n)
+{
+	if ((size_t)(w->end - w->p) >= n)
+		return true;
+	w->sb->len = (size_t)(w->p - w->sb->buf);
+	if (strbuf_reserve(w->sb, n + 256))
+		return false;
+	w->p = w->sb->buf + w->sb->len;
+	w->end = w->sb->buf + w->sb->cap - 1;
+	return true;
+}
+
+static bool writer_init(struct writer *w, struct strbuf *sb)
+{
+	w->sb = sb;
+	if (strbuf_reserve(sb, 256))
+		return false;
+	w->p = sb->buf + sb->len;
+	w->end = sb->buf + sb->cap - 1;
+	return true;
+}
+
+static void writer_finish(struct writer *w)
+{
+	*w->p = '\0';
+	w->sb->len = (size_t)(w->p - w->sb->buf);
+}
+
+static bool writer_put(struct writer *w, const char *s, size_t n)
+{
+	if (!writer_room(w, n))
+		return false;
+	memcpy(w->p, s, n);
+	w->p += n;
+	return true;
+}
+
+/* Bytes that end a run of plain label-value bytes: NUL and the escaped. */
+static const bool ends_run[256] = { ['\0'] = true, ['\\'] = true, ['"'] = true, ['\n'] = true };
+
+/* Label values: backslash, newline and '"' escaped; plain runs are copied
+ * whole, and most values are one run. */
+static bool writer_put_escaped(struct writer *w, const char *s)
+{
+	for (;;) {
+		const char *run = s;
+
+		while (!ends_run[(unsigned char)*s])
+			s++;
+		if (!writer_put(w, run, (size_t)(s - run)))
+			return false;
+		if (!*s)
+			return true;
+		if (!writer_room(w, 2))
+			return false;
+		*w->p++ = '\\';
+		*w->p++ = *s == '\n' ? 'n' : *s;
+		s++;
+	}
+}
+
+/* Label names were validated: plain bytes. */
+static bool writer_put_name(struct writer *w, const char *s)
+{
+	for (; *s; s++) {
+		if (w->p == w->end && !writer_room(w, 1))
+			return false;
+		*w->p++ = *s;
+	}
+	return true;
+}
+
+/* "{labels}", nothing when there are none. */
+static bool writer_put_labels(struct writer *w, const struct expo_label *labels, size_t nlabels)
+{
+	if (!nlabels)
+		return true;
+	if (!writer_put(w, "{", 1))
+		return false;
+	for (size_t i = 0; i < nlabels; i++) {
+		if ((i && !writer_put(w, ",", 1)) || !writer_put_name(w, labels[i].name) ||
+		    !writer_put(w, "=\"", 2))
+			return false;
+		/* A missing value is written like an empty one. */
+		if (labels[i].value && !writer_put_escaped(w, labels[i].value))
+			return false;
+		if (!writer_put(w, "\"", 1))
+			return false;
+	}
+	return writer_put(w, "}", 1);
+}
+
+int expo_labels_render(struct strbuf *out, const struct expo_label *labels, size_t nlabels)
+{
+	size_t start = out->len;
+	struct writer w;
+
+	if (!labels_ok(labels, nlabels))
+		return -EINVAL;
+	if (!writer_init(&w, out))
+		return out->err;
+	/* On an allocation failure, out keeps its sticky error and the
+	 * partial label set is cut off again. */
+	if (!writer_put_labels(&w, labels, nlabels)) {
+		out->len = start;
+		out->buf[start] = '\0';
+		return out->err;
+	}
+	writer_finish(&w);
+	return 0;
+}
+
+/* "name[_total]" of the current family. */
+static bool writer_put_family(struct writer *w, const struct expo *e)
+{
+	if (!writer_put(w, e->family, e->family_len))
+		return false;
+	return e->type != EXPO_COUNTER || writer_put(w, "_total", 6);
+}
+
+static bool writer_put_u64(struct writer *w, uint64_t value)
+{
+	char digits[20]; /* UINT64_MAX has 20 */
+	size_t n = 0;
+
+	do {
+		digits[sizeof(digits) - ++n] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	return writer_put(w, digits + sizeof(digits) - n, n);
+}
+
+/* On failure the strbuf keeps its sticky error and its old length. */
+static void put_sample(struct expo *e, const struct expo_label *labels, size_t nlabels,
+		       const char *labelset, size_t len, uint64_t value)
+{
+	size_t start = e->out->len;
+	struct writer w;
+
+	if (!writer_init(&w, e->out))
+		return;
+	if (writer_put_family(&w, e) &&
+	    (labelset ? writer_put(&w, labelset, len) : writer_put_labels(&w, labels, nlabels)) &&
+	    writer_put(&w, " ", 1) && writer_put_u64(&w, value) && writer_put(&w, "\n", 1)) {
+		writer_finish(&w);
+		return;
+	}
+	e->out->len = start;
+	e->out->buf[start] = '\0';
+}
+
+void expo_sample_u64_rendered(struct expo *e, const char *labelset, size_t len, uint64_t value)
+{
+	if (e->family[0])
+		put_sample(e, NULL, 0, labelset ? labelset : "", labelset ? len : 0, value);
+}
+
 /* Writes "name[_total][{labels}] " and returns true, or nothing and false
  * when the sample must be skipped. */
 static bool put_series(struct expo *e, const struct expo_label *labels, size_t nlabels)
 {
-	if (!e->family[0] || !labels_ok(labels, nlabels))
+	size_t start = e->out->len;
+	struct writer w;
+
+	if (!e->family[0] || !labels_ok(labels, nlabels) || !writer_init(&w, e->out))
 		return false;
-	strbuf_puts(e->out, e->family);
-	if (e->type == EXPO_COUNTER)
-		strbuf_puts(e->out, "_total");
-	if (nlabels) {
-		strbuf_putc(e->out, '{');
-		for (size_t i = 0; i < nlabels; i++) {
-			if (i)
-				strbuf_putc(e->out, ',');
-			strbuf_puts(e->out, labels[i].name);
-			strbuf_puts(e->out, "=\"");
-			/* A missing value is written like an empty one. */
-			if (labels[i].value)
-				put_escaped(e->out, labels[i].value, "\\\n\"");
-			strbuf_putc(e->out, '"');
-		}
-		strbuf_putc(e->out, '}');
+	if (writer_put_family(&w, e) && writer_put_labels(&w, labels, nlabels) &&
+	    writer_put(&w, " ", 1)) {
+		writer_finish(&w);
+		return true;
 	}
-	strbuf_putc(e->out, ' ');
-	return true;
+	e->out->len = start;
+	e->out->buf[start] = '\0';
+	return false;
 }
 
 void expo_sample_u64(struct expo *e, const struct expo_label *labels, size_t nlabels,
 		     uint64_t value)
 {
-	if (put_series(e, labels, nlabels))
-		strbuf_printf(e->out, "%" PRIu64 "\n", value);
+	if (e->family[0] && labels_ok(labels, nlabels))
+		put_sample(e, labels, nlabels, NULL, 0, value);
 }
 
 /* Shortest of %.15g..%.17g that strtod reads back bit-exact; %.17g always

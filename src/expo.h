@@ -26,6 +26,7 @@ struct expo {
 	enum expo_format format;
 	enum expo_type type;
 	char family[128]; /* current family name, without _total */
+	size_t family_len;
 };
 
 /* Picks the format with the highest q-value among the media ranges of an
@@ -51,6 +52,14 @@ int expo_family(struct expo *e, const char *name, enum expo_type type, const cha
  * Labels with an empty value are written as they are (name=""). */
 void expo_sample_u64(struct expo *e, const struct expo_label *labels, size_t nlabels,
 		     uint64_t value);
+/* A label set rendered once, for the samples of several families that share
+ * it: appends "{a=\"b\",...}" (nothing for no labels) to out, escaped as above.
+ * Returns 0, -EINVAL (nothing appended) for an invalid or repeated label
+ * name, or out's error. */
+int expo_labels_render(struct strbuf *out, const struct expo_label *labels, size_t nlabels);
+/* A sample of the current family with a label set from expo_labels_render();
+ * the same output as expo_sample_u64() with those labels. */
+void expo_sample_u64_rendered(struct expo *e, const char *labelset, size_t len, uint64_t value);
 /* Doubles: shortest of %.15g/%.16g/%.17g that reads back exactly; NaN and
  * infinities as NaN, +Inf, -Inf. */
 void expo_sample_double(struct expo *e, const struct expo_label *labels, size_t nlabels,

@@ -174,7 +174,7 @@ int gzip_compress(const void *in, size_t len, struct strbuf *out)
 		return -EINVAL;
 	memset(&zs, 0, sizeof(zs));
 	/* windowBits 15 + 16 asks zlib for a gzip header and trailer. */
-	zerr = deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+	zerr = deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
 	if (zerr != Z_OK)
 		return zerr == Z_MEM_ERROR ? -ENOMEM : -EIO;
 	do {

@@ -23,10 +23,20 @@ struct arena_chunk {
 	char data[];
 };
 
+/* Open addressing, linear probing; addr 0 marks an empty slot (0 is never a
+ * text address, and is not looked up through the memo). */
+struct memo_slot {
+	uint64_t addr;
+	const struct ksym *sym;
+};
+
 struct ksyms {
 	struct ksym *syms; /* sorted by address, one per address */
 	size_t count;
 	struct arena_chunk *names; /* every name, each preceded by its type letter */
+	struct memo_slot *memo;
+	size_t memo_cap; /* 0 or a power of two */
+	size_t memo_used;
 };
 
 struct loader {
@@ -402,6 +412,68 @@ const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr, uint64_t 
 	return &ks->syms[lo];
 }
 
+static size_t memo_hash(uint64_t addr, size_t cap)
+{
+	/* Fibonacci hashing: text addresses share their high bits. */
+	return (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+static void memo_put(struct memo_slot *memo, size_t cap, uint64_t addr, const struct ksym *sym)
+{
+	size_t i = memo_hash(addr, cap);
+
+	while (memo[i].addr && memo[i].addr != addr)
+		i = (i + 1) & (cap - 1);
+	memo[i].addr = addr;
+	memo[i].sym = sym;
+}
+
+/* Keeps the load factor at most 1/2; starts over when the memo is full. */
+static int memo_grow(struct ksyms *ks)
+{
+	size_t cap = ks->memo_cap ? ks->memo_cap * 2 : 256;
+	struct memo_slot *memo;
+
+	if (ks->memo_used >= KSYMS_MEMO_MAX) {
+		memset(ks->memo, 0, ks->memo_cap * sizeof(*ks->memo));
+		ks->memo_used = 0;
+		return 0;
+	}
+	memo = calloc(cap, sizeof(*memo));
+	if (!memo)
+		return -ENOMEM;
+	for (size_t i = 0; i < ks->memo_cap; i++) {
+		if (ks->memo[i].addr)
+			memo_put(memo, cap, ks->memo[i].addr, ks->memo[i].sym);
+	}
+	free(ks->memo);
+	ks->memo = memo;
+	ks->memo_cap = cap;
+	return 0;
+}
+
+const struct ksym *ksyms_find(struct ksyms *ks, uint64_t addr)
+{
+	const struct ksym *sym;
+	size_t i;
+
+	if (!ks || !addr)
+		return ksyms_lookup(ks, addr, NULL);
+	if (ks->memo_cap) {
+		for (i = memo_hash(addr, ks->memo_cap); ks->memo[i].addr;
+		     i = (i + 1) & (ks->memo_cap - 1)) {
+			if (ks->memo[i].addr == addr)
+				return ks->memo[i].sym;
+		}
+	}
+	sym = ksyms_lookup(ks, addr, NULL);
+	if ((ks->memo_used + 1) * 2 > ks->memo_cap && memo_grow(ks))
+		return sym;
+	memo_put(ks->memo, ks->memo_cap, addr, sym);
+	ks->memo_used++;
+	return sym;
+}
+
 size_t ksyms_count(const struct ksyms *ks)
 {
 	return ks ? ks->count : 0;
@@ -417,6 +489,7 @@ void ksyms_free(struct ksyms *ks)
 		next = c->next;
 		free(c);
 	}
+	free(ks->memo);
 	free(ks->syms);
 	free(ks);
 }

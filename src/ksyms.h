@@ -27,6 +27,15 @@ struct ksyms *ksyms_load(const char *path);
  * beginning with "__pfx_" or "__cfi_" loses to any other. */
 const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr, uint64_t *offset);
 
+/* ksyms_lookup() remembered per address: a scrape resolves the same few
+ * drop locations every time, and a binary search over some 10^5 symbols
+ * misses the cache at almost every step. The memo holds at most
+ * KSYMS_MEMO_MAX addresses (it starts over when full) and lives as long as
+ * the table. Returns NULL as ksyms_lookup() does, also when out of memory
+ * is the reason the memo could not grow (the answer is then uncached). */
+#define KSYMS_MEMO_MAX (1u << 20)
+const struct ksym *ksyms_find(struct ksyms *ks, uint64_t addr);
+
 size_t ksyms_count(const struct ksyms *ks);
 void ksyms_free(struct ksyms *ks); /* accepts NULL */
 

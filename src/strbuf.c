@@ -88,6 +88,18 @@ int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	return 0;
 }
 
+int strbuf_put_u64(struct strbuf *sb, uint64_t v)
+{
+	char buf[20]; /* UINT64_MAX has 20 digits */
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return strbuf_append(sb, buf + i, sizeof(buf) - i);
+}
+
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;

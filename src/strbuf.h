@@ -5,6 +5,7 @@
 #define DROPMON_STRBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct strbuf {
 	char *buf; /* NUL-terminated when len > 0 */
@@ -25,6 +26,8 @@ int strbuf_append(struct strbuf *sb, const void *data, size_t n);
 int strbuf_puts(struct strbuf *sb, const char *s);
 int strbuf_putc(struct strbuf *sb, char c);
 int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal, without printf: a scrape prints tens of thousands of numbers. */
+int strbuf_put_u64(struct strbuf *sb, uint64_t v);
 /* Empties the buffer and clears the error, keeping the memory. */
 void strbuf_reset(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);

@@ -334,6 +334,47 @@ static void test_escaping(void **state)
 	strbuf_free(&sb);
 }
 
+/* A label set rendered once gives the same samples as labels passed each
+ * time, in both formats; a bad label set appends nothing. */
+static void test_rendered_labels(void **state)
+{
+	const struct expo_label l[2] = { { "a", "x\"y" }, { "b", "1\\2\n" } };
+	const struct expo_label dup[2] = { { "a", "1" }, { "a", "2" } };
+	struct strbuf set = STRBUF_INIT, direct = STRBUF_INIT, reused = STRBUF_INIT;
+	struct expo e;
+
+	(void)state;
+	assert_int_equal(expo_labels_render(&set, l, 2), 0);
+	assert_string_equal(set.buf, "{a=\"x\\\"y\",b=\"1\\\\2\\n\"}");
+	assert_int_equal(expo_labels_render(&set, dup, 2), -EINVAL);
+	assert_int_equal(expo_labels_render(&set, NULL, 0), 0);
+	assert_int_equal(set.len, strlen("{a=\"x\\\"y\",b=\"1\\\\2\\n\"}"));
+	for (int f = EXPO_TEXT; f <= EXPO_OPENMETRICS; f++) {
+		expo_init(&e, &direct, (enum expo_format)f);
+		expo_family(&e, "c", EXPO_COUNTER, "h");
+		expo_sample_u64(&e, l, 2, 18446744073709551615ull);
+		expo_sample_u64(&e, NULL, 0, 0);
+		expo_family(&e, "g", EXPO_GAUGE, "h");
+		expo_sample_u64(&e, l, 2, 7);
+		expo_init(&e, &reused, (enum expo_format)f);
+		expo_family(&e, "c", EXPO_COUNTER, "h");
+		expo_sample_u64_rendered(&e, set.buf, set.len, 18446744073709551615ull);
+		expo_sample_u64_rendered(&e, NULL, 0, 0);
+		expo_family(&e, "g", EXPO_GAUGE, "h");
+		expo_sample_u64_rendered(&e, set.buf, set.len, 7);
+		assert_string_equal(reused.buf, direct.buf);
+		strbuf_reset(&direct);
+		strbuf_reset(&reused);
+	}
+	/* No family: nothing. */
+	expo_init(&e, &reused, EXPO_TEXT);
+	expo_sample_u64_rendered(&e, set.buf, set.len, 1);
+	assert_int_equal(reused.len, 0);
+	strbuf_free(&set);
+	strbuf_free(&direct);
+	strbuf_free(&reused);
+}
+
 static void test_help_optional(void **state)
 {
 	const struct expo_label l = { "k", NULL };
@@ -620,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_render_openmetrics),
 		cmocka_unit_test(test_finish_empty),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_rendered_labels),
 		cmocka_unit_test(test_help_optional),
 		cmocka_unit_test(test_doubles),
 		cmocka_unit_test(test_family_names),

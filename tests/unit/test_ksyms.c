@@ -233,6 +233,25 @@ static uint64_t scan_kallsyms(const char *name, bool *hidden)
 	return found;
 }
 
+/* The memoized lookup answers exactly as the binary search, on first and
+ * repeated addresses, past a memo that grows several times. */
+static void test_find_memo(void **state)
+{
+	struct ksyms *ks = load_fixture(FIXTURE("basic"));
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		for (uint64_t addr = 0xffffffff80fffff0; addr < 0xffffffff81000a00; addr += 3)
+			assert_ptr_equal(ksyms_find(ks, addr), ksyms_lookup(ks, addr, NULL));
+		for (uint64_t addr = 0xffffffffc01ffff0; addr < 0xffffffffc0301100; addr += 97)
+			assert_ptr_equal(ksyms_find(ks, addr), ksyms_lookup(ks, addr, NULL));
+	}
+	assert_null(ksyms_find(ks, 0));
+	assert_null(ksyms_find(NULL, 0xffffffff81000000));
+	assert_string_equal(ksyms_find(ks, 0xffffffffc0200091)->name, "nft_do_chain");
+	ksyms_free(ks);
+}
+
 static void test_real_kallsyms(void **state)
 {
 	const struct ksym *s;
@@ -289,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_all_zero_is_eperm),
 		cmocka_unit_test(test_no_text_symbols),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_find_memo),
 		cmocka_unit_test(test_real_kallsyms),
 	};
 

@@ -59,6 +59,20 @@ static void test_binary_and_putc(void **state)
 	strbuf_free(&sb);
 }
 
+static void test_put_u64(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(strbuf_put_u64(&sb, 0), 0);
+	assert_int_equal(strbuf_putc(&sb, ' '), 0);
+	assert_int_equal(strbuf_put_u64(&sb, 1234567890), 0);
+	assert_int_equal(strbuf_putc(&sb, ' '), 0);
+	assert_int_equal(strbuf_put_u64(&sb, UINT64_MAX), 0);
+	assert_string_equal(sb.buf, "0 1234567890 18446744073709551615");
+	strbuf_free(&sb);
+}
+
 static void test_sticky_error(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -83,9 +97,8 @@ static void test_sticky_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_append_grows),
-		cmocka_unit_test(test_printf),
-		cmocka_unit_test(test_binary_and_putc),
+		cmocka_unit_test(test_append_grows),	cmocka_unit_test(test_printf),
+		cmocka_unit_test(test_binary_and_putc), cmocka_unit_test(test_put_u64),
 		cmocka_unit_test(test_sticky_error),
 	};
 
