@@ -68,6 +68,29 @@ cleanup:
 	return err;
 }
 
+bool loader_has_caps(void)
+{
+	enum { CAP_SYS_ADMIN_BIT = 21, CAP_PERFMON_BIT = 38, CAP_BPF_BIT = 39 };
+	unsigned long long eff = 0;
+	bool found = false;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return geteuid() == 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	if (!found)
+		return geteuid() == 0;
+	return (eff >> CAP_SYS_ADMIN_BIT & 1) ||
+	       ((eff >> CAP_BPF_BIT & 1) && (eff >> CAP_PERFMON_BIT & 1));
+}
+
 int loader_open(const struct loader_opts *opts, struct loader **out, enum loader_stage *stage)
 {
 	struct loader *l = NULL;
@@ -87,8 +110,10 @@ int loader_open(const struct loader_opts *opts, struct loader **out, enum loader
 	l->map_size = opts->map_size;
 
 	err = opts->force_raw_tp ? -EOPNOTSUPP : try_load(l, opts, false, stage);
-	/* A permission error is not a missing feature: raw_tp would fail too. */
-	if (err && err != -EPERM && err != -EACCES) {
+	/* Without the capabilities a permission error is not a missing
+	 * feature: raw_tp would fail too. With them, EACCES is the verifier
+	 * refusing the tp_btf program, and the raw_tp one may pass. */
+	if (err && ((err != -EPERM && err != -EACCES) || loader_has_caps())) {
 		if (!opts->force_raw_tp)
 			pr_info("tp_btf unavailable (%s), falling back to raw_tp\n",
 				strerror(-err));

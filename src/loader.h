@@ -39,6 +39,10 @@ struct loader_prog_stats {
 
 /* Returns 0 or a negative errno; on failure *stage says where. */
 int loader_open(const struct loader_opts *opts, struct loader **out, enum loader_stage *stage);
+/* True when this process holds what loading and attaching needs: CAP_BPF
+ * and CAP_PERFMON, or CAP_SYS_ADMIN (effective set of /proc/self/status).
+ * A permission error despite them is the verifier's or a lockdown's. */
+bool loader_has_caps(void);
 void loader_close(struct loader *l); /* detaches; accepts NULL */
 const struct loader_maps *loader_maps(const struct loader *l);
 const char *loader_attach_mode(const struct loader *l); /* "tp_btf" or "raw_tp" */

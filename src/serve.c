@@ -177,9 +177,19 @@ static void explain_load_error(enum loader_stage stage, int err)
 	default:
 		break;
 	}
-	if (err == -EPERM || err == -EACCES) {
+	if ((err == -EPERM || err == -EACCES) && !loader_has_caps()) {
 		pr_err("permission denied loading the BPF program: run as root, or grant "
 		       "CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8)\n");
+		return;
+	}
+	if (err == -EACCES && stage == LOADER_STAGE_LOAD) {
+		pr_err("the kernel's verifier rejected the BPF program: run with "
+		       "--log.level=debug to see its log, and report it with `uname -r`\n");
+		return;
+	}
+	if (err == -EPERM) {
+		pr_err("the kernel refused BPF despite the capabilities: is it locked down? "
+		       "(cat /sys/kernel/security/lockdown)\n");
 		return;
 	}
 	pr_err("cannot %s the BPF program: %s (run with --log.level=debug for libbpf's "
