@@ -59,14 +59,16 @@ static size_t text_addresses(__u64 *out, size_t max)
 
 int main(int argc, char **argv)
 {
-	uint64_t count;
+	uint64_t count, first = 0;
 	int ncpus = libbpf_num_possible_cpus(), fd, devfd;
 	struct drop_value *values;
 	__u64 *addrs;
 	size_t naddrs;
 
-	if (argc != 2 || parse_u64(argv[1], 1, 1u << 24, &count)) {
-		fprintf(stderr, "Usage: fill_series N   (needs a running dropmon serve)\n");
+	if (argc < 2 || argc > 3 || parse_u64(argv[1], 1, 1u << 24, &count) ||
+	    (argc == 3 && parse_u64(argv[2], 0, 1u << 24, &first))) {
+		fprintf(stderr, "Usage: fill_series N [FIRST]   (needs a running dropmon serve)\n"
+				"Adds keys FIRST..FIRST+N-1 (FIRST defaults to 0).\n");
 		return 2;
 	}
 	fd = find_map("counters", sizeof(struct drop_key), sizeof(struct drop_value));
@@ -76,15 +78,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	values = calloc((size_t)ncpus, sizeof(*values));
-	addrs = calloc(count, sizeof(*addrs));
+	addrs = calloc(first + count, sizeof(*addrs));
 	if (!values || !addrs)
 		return 1;
-	naddrs = text_addresses(addrs, count);
+	naddrs = text_addresses(addrs, first + count);
 	if (!naddrs) {
 		fprintf(stderr, "fill_series: cannot read kernel addresses from /proc/kallsyms\n");
 		return 1;
 	}
-	for (uint64_t i = 0; i < count; i++) {
+	for (uint64_t i = first; i < first + count; i++) {
 		struct drop_key key = {
 			.location = addrs[i % naddrs],
 			.reason = 2 + (__u32)(i % 50),

@@ -68,18 +68,29 @@ free_port() {
 
 start_dropmon() {
 	PORT=$(free_port)
-	"$DROPMON" serve --web.listen-address=127.0.0.1:$PORT "$@" 2>/dev/null &
+	"$DROPMON" serve --web.listen-address=127.0.0.1:$PORT "$@" 2>/tmp/dmbench_dropmon.log &
 	DPID=$!
 	PIDS+=("$DPID")
 	for _ in $(seq 100); do
 		curl -fs -o /dev/null http://127.0.0.1:$PORT/metrics && return 0
 		sleep 0.1
 	done
-	echo "dropmon did not start"
+	echo "dropmon did not start:"
+	cat /tmp/dmbench_dropmon.log
 	exit 1
 }
 
-stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# SIGINT, as an operator stops bpftrace; SIGKILL if it has not exited after
+# 5 s (bpftrace 0.17 can miss a signal that arrives outside its poll).
+stop_pid() {
+	kill -INT "$1" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
 
 start_bpftrace() {
 	bpftrace -e 'tracepoint:skb:kfree_skb { @[args->reason, args->location] = count(); }' \
@@ -155,7 +166,7 @@ scrape_ms() {
 	done | awk '{ printf "%d\n", $1 * 1000000 }' | median | awk '{ printf "%.2f", $1 / 1000 }'
 }
 for keys in 5000 10000; do
-	"$FILL" $((keys - $(curl -fs http://127.0.0.1:$PORT/metrics | grep -c '^dropmon_drops_total'))) >/dev/null
+	"$FILL" 5000 $((keys - 5000)) >/dev/null
 	body=$(curl -fs http://127.0.0.1:$PORT/metrics)
 	series=$(echo "$body" | grep -c '^dropmon_d[a-z_]*_total{')
 	plain=$(scrape_ms)
