@@ -11,193 +11,28 @@
 #include <strings.h>
 
 #include "expo.h"
-
-/* q-values are kept in thousandths: RFC 9110 allows at most three decimals,
- * so integers compare exactly where doubles might not. */
-#define Q_MAX 1000
-
-static bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* RFC 9110 tchar. */
-static bool is_tchar(char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static const char *skip_ows(const char *p)
-{
-	while (is_ows(*p))
-		p++;
-	return p;
-}
-
-static const char *skip_token(const char *p)
-{
-	while (is_tchar(*p))
-		p++;
-	return p;
-}
-
-/* Returns the end of a quoted-string starting at p (on its opening quote), or
- * NULL when it is not closed. */
-static const char *skip_quoted(const char *p)
-{
-	for (p++; *p; p++) {
-		if (*p == '"')
-			return p + 1;
-		if (*p == '\\' && *++p == '\0')
-			return NULL;
-	}
-	return NULL;
-}
-
-/* Moves past a malformed element to its terminating comma (or the end),
- * stepping over quoted strings so a comma inside one does not end it early. */
-static const char *skip_element(const char *p)
-{
-	while (*p && *p != ',') {
-		if (*p == '"') {
-			const char *q = skip_quoted(p);
-
-			if (!q)
-				return p + strlen(p);
-			p = q;
-		} else {
-			p++;
-		}
-	}
-	return p;
-}
-
-/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), whole token.
- * Returns thousandths, or -1 when malformed. */
-static int parse_qvalue(const char *s, const char *end)
-{
-	int q, scale = 100;
-
-	if (s == end || (*s != '0' && *s != '1'))
-		return -1;
-	q = (*s++ - '0') * Q_MAX;
-	if (s == end)
-		return q;
-	if (*s++ != '.' || end - s > 3)
-		return -1;
-	for (; s < end; s++, scale /= 10) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		q += (*s - '0') * scale;
-	}
-	return q > Q_MAX ? -1 : q;
-}
-
-/* Parses the parameters after a media range up to the element's end: each is
- * OWS ";" OWS [ token "=" ( token / quoted-string ) ]. *p is left on the ','
- * or NUL that ends the element. Returns the q-value in thousandths (Q_MAX
- * when absent) or -1 when anything is malformed. */
-static int parse_params(const char **pp)
-{
-	const char *p = *pp, *name, *name_end, *val, *val_end;
-	int q = Q_MAX;
-	bool have_q = false;
-
-	for (;;) {
-		p = skip_ows(p);
-		if (*p == ',' || *p == '\0')
-			break;
-		if (*p != ';')
-			return -1;
-		p++;
-		p = skip_ows(p);
-		/* RFC 9110 allows empty parameters ("a/b;;c=d"). */
-		if (*p == ';' || *p == ',' || *p == '\0')
-			continue;
-		name = p;
-		name_end = p = skip_token(p);
-		if (name == name_end)
-			return -1;
-		/* Not strictly allowed, but some clients pad the '='. */
-		p = skip_ows(p);
-		if (*p != '=')
-			return -1;
-		p = skip_ows(p + 1);
-		val = p;
-		if (*p == '"') {
-			p = skip_quoted(p);
-			if (!p)
-				return -1;
-		} else {
-			p = skip_token(p);
-		}
-		val_end = p;
-		if (val == val_end)
-			return -1;
-		if (name_end - name == 1 && (*name == 'q' || *name == 'Q')) {
-			/* A quoted or repeated weight is not a qvalue. */
-			if (have_q || *val == '"')
-				return -1;
-			q = parse_qvalue(val, val_end);
-			if (q < 0)
-				return -1;
-			have_q = true;
-		}
-	}
-	*pp = p;
-	return q;
-}
-
-static bool token_is(const char *s, const char *end, const char *want)
-{
-	size_t n = strlen(want);
-
-	return (size_t)(end - s) == n && strncasecmp(s, want, n) == 0;
-}
+#include "httplist.h"
 
 enum expo_format expo_negotiate(const char *accept)
 {
 	/* Best weight seen for each format; -1 means not offered at all. */
 	int om_q = -1, text_q = -1;
-	const char *p = accept;
+	struct httplist_elem e;
+	int r;
 
-	if (!p)
+	if (!accept)
 		return EXPO_TEXT;
-	while (*p) {
-		const char *type, *type_end, *sub, *sub_end;
-		int q;
-
-		p = skip_ows(p);
-		if (*p == ',') {
-			/* Empty list elements are allowed (RFC 9110, 5.6.1). */
-			p++;
+	while ((r = httplist_next(&accept, &e)) != 0) {
+		/* A media range has a subtype; anything else is malformed. */
+		if (r < 0 || e.sub == e.sub_end)
 			continue;
+		if (httplist_token_is(e.name, e.name_end, "application") &&
+		    httplist_token_is(e.sub, e.sub_end, "openmetrics-text")) {
+			if (e.q > om_q)
+				om_q = e.q;
+		} else if (e.q > text_q) {
+			text_q = e.q;
 		}
-		if (*p == '\0')
-			break;
-		type = p;
-		type_end = p = skip_token(p);
-		if (type == type_end || *p != '/')
-			goto malformed;
-		sub = ++p;
-		sub_end = p = skip_token(p);
-		if (sub == sub_end)
-			goto malformed;
-		q = parse_params(&p);
-		if (q < 0)
-			goto malformed;
-		if (token_is(type, type_end, "application") &&
-		    token_is(sub, sub_end, "openmetrics-text")) {
-			if (q > om_q)
-				om_q = q;
-		} else if (q > text_q) {
-			text_q = q;
-		}
-		continue;
-	malformed:
-		p = skip_element(p);
 	}
 	/* q=0 means "not acceptable"; on a tie the richer format wins. */
 	if (om_q > 0 && om_q >= text_q)

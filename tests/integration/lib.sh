@@ -102,6 +102,32 @@ reach() {
 	return 1
 }
 
+# nft_drop_udp NS PORT: an nftables rule in NS drops UDP to PORT (reason
+# NETFILTER_DROP).
+nft_drop_udp() {
+	ip netns exec "$1" nft -f - <<EOF
+table inet dropmon_test {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport $2 drop
+	}
+}
+EOF
+}
+
+# two_netns: namespaces $A and $B joined by veth va (198.18.0.1, 2001:db8::1)
+# and vb (198.18.0.2, 2001:db8::2); sets NSB and IFB, the netns inode and
+# ifindex of vb, where the test's drops happen.
+two_netns() {
+	A="${TAG}a"
+	B="${TAG}b"
+	netns_add "$A"
+	netns_add "$B"
+	veth_pair "$A" va 198.18.0.1 2001:db8::1 "$B" vb 198.18.0.2 2001:db8::2
+	NSB=$(netns_inode "$B")
+	IFB=$(ifindex_in "$B" vb)
+}
+
 free_port() {
 	local p
 	for _ in $(seq 50); do

@@ -9,21 +9,8 @@ require_kernel
 command -v nft >/dev/null || skip "nftables (nft) is not installed"
 [ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs: the flood and the scrapes on different ones"
 
-A="${TAG}a"
-B="${TAG}b"
-netns_add "$A"
-netns_add "$B"
-veth_pair "$A" va 198.18.0.1 2001:db8::1 "$B" vb 198.18.0.2 2001:db8::2
-NSB=$(netns_inode "$B")
-IFB=$(ifindex_in "$B" vb)
-ip netns exec "$B" nft -f - <<'EOF'
-table inet dropmon_test {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		udp dport 7777 drop
-	}
-}
-EOF
+two_netns
+nft_drop_udp "$B" 7777
 
 start_dropmon
 # One packet first, to learn where this kernel drops an nftables verdict.

@@ -7,22 +7,9 @@
 require_kernel
 command -v nft >/dev/null || skip "nftables (nft) is not installed"
 
-A="${TAG}a"
-B="${TAG}b"
-netns_add "$A"
-netns_add "$B"
-veth_pair "$A" va 198.18.0.1 2001:db8::1 "$B" vb 198.18.0.2 2001:db8::2
-NSB=$(netns_inode "$B")
-IFB=$(ifindex_in "$B" vb)
+two_netns
 # Port 7777 on B drops UDP through nftables; nothing listens anywhere.
-ip netns exec "$B" nft -f - <<'EOF'
-table inet dropmon_test {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		udp dport 7777 drop
-	}
-}
-EOF
+nft_drop_udp "$B" 7777
 
 start_dropmon
 scrape >"$TMP/before.txt"

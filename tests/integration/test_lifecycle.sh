@@ -70,13 +70,7 @@ wait "$DROPMON_PID" || rc=$?
 expect_eq "exit status after SIGINT" 0 "$rc"
 
 # --- raw_tp fallback counts exactly as well -----------------------------------
-A="${TAG}a"
-B="${TAG}b"
-netns_add "$A"
-netns_add "$B"
-veth_pair "$A" va 198.18.0.1 2001:db8::1 "$B" vb 198.18.0.2 2001:db8::2
-NSB=$(netns_inode "$B")
-IFB=$(ifindex_in "$B" vb)
+two_netns
 start_dropmon --bpf.force-raw-tp --netns.grace-period=1s
 scrape >"$TMP/m.txt"
 expect_eq "attach mode" 1 "$(value "$TMP/m.txt" 'dropmon_bpf_attach_info{mode="raw_tp"}')"

@@ -13,14 +13,7 @@ for i in $(seq $N); do
 	netns_add "${TAG}s$i"
 	netns_add "${TAG}d$i"
 	veth_pair "${TAG}s$i" vs$i 198.18.$i.1 2001:db8:$i::1 "${TAG}d$i" vd$i 198.18.$i.2 2001:db8:$i::2
-	ip netns exec "${TAG}d$i" nft -f - <<'EOF'
-table inet dropmon_test {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		udp dport 7777 drop
-	}
-}
-EOF
+	nft_drop_udp "${TAG}d$i" 7777
 done
 
 start_dropmon --bpf.map-size=2
