@@ -213,7 +213,7 @@ static struct known_netns *known_add(struct collector *c, uint32_t inode)
  * whether any were removed (the snapshot is then re-read). */
 static bool update_netns(struct collector *c, double now)
 {
-	bool removed = false;
+	bool removed = false, rescanned = false;
 	size_t i;
 
 	if (!c->netns || now - c->netns_scanned_at >= (double)c->opts.netns_refresh_s) {
@@ -261,8 +261,32 @@ static bool update_netns(struct collector *c, double now)
 			i++;
 			continue;
 		}
+		/* The scan may be seconds old, and netns inodes are reused:
+		 * look again right before deleting. */
+		if (!rescanned) {
+			struct netns_table *t = netns_scan(NULL);
+
+			rescanned = true;
+			if (t) {
+				netns_free(c->netns);
+				c->netns = t;
+				c->netns_scanned_at = now;
+			}
+		}
+		if (netns_alive(c->netns, k->inode)) {
+			k->missing_since = 0;
+			i++;
+			continue;
+		}
 		int n = counters_forget_netns(c->reader, k->inode);
 
+		if (n == -EBUSY) {
+			/* A CPU's last drop was in it; its next drop elsewhere frees it. */
+			pr_debug("netns %u is gone but still cached by a CPU: removal postponed\n",
+				 k->inode);
+			i++;
+			continue;
+		}
 		if (n < 0) {
 			pr_warn("cannot remove series of netns %u: %s\n", k->inode, strerror(-n));
 			i++;

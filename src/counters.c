@@ -26,7 +26,9 @@
 struct counters_reader {
 	struct loader_maps maps;
 	int ncpus;
-	struct drop_slot *slots; /* one per possible CPU */
+	struct drop_slot *slots; /* one per possible CPU: its last consistent copy */
+	struct drop_slot *copy;	 /* the copy being read */
+	bool *good;		 /* slots[cpu] holds a consistent copy */
 	int *active;		 /* CPUs whose slot holds a key, read consistently */
 	int nactive;
 	void *keys, *values; /* batch buffers */
@@ -51,13 +53,15 @@ struct counters_reader *counters_reader_new(const struct loader_maps *maps)
 	r->maps = *maps;
 	r->ncpus = ncpus;
 	r->slots = calloc((size_t)ncpus, sizeof(*r->slots));
+	r->copy = calloc((size_t)ncpus, sizeof(*r->copy));
+	r->good = calloc((size_t)ncpus, sizeof(*r->good));
 	r->active = calloc((size_t)ncpus, sizeof(*r->active));
 	/* The largest per-entry value is a per-CPU struct drop_value. */
 	r->keys_size = BATCH_ENTRIES * sizeof(struct drop_key);
 	r->values_size = BATCH_ENTRIES * (size_t)ncpus * sizeof(struct drop_value);
 	r->keys = malloc(r->keys_size);
 	r->values = malloc(r->values_size);
-	if (!r->slots || !r->active || !r->keys || !r->values) {
+	if (!r->slots || !r->copy || !r->good || !r->active || !r->keys || !r->values) {
 		counters_reader_free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -73,6 +77,8 @@ void counters_reader_free(struct counters_reader *r)
 	free(r->keys);
 	free(r->active);
 	free(r->slots);
+	free(r->copy);
+	free(r->good);
 	free(r);
 }
 
@@ -140,32 +146,33 @@ static int map_dump(struct counters_reader *r, int fd, size_t key_size, size_t v
 	return 0;
 }
 
+/* Copies every CPU's slot, re-reading until each CPU has been seen between
+ * two key switches (seq_begin == seq_end) at least once: any such copy taken
+ * before the hash is read is a valid lower bound for it. A CPU still torn
+ * after SLOT_RETRIES copies (it switches keys at every drop) is counted in
+ * *torn and its slot left out. */
 static int read_slots(struct counters_reader *r, unsigned int *torn)
 {
-	struct drop_slot *s;
+	int cpu, tries, pending = r->ncpus;
 	__u32 zero = 0;
-	int cpu, tries;
 
-	r->nactive = 0;
-	*torn = 0;
-	for (tries = 0; tries < SLOT_RETRIES; tries++) {
-		bool consistent = true;
-
-		if (bpf_map_lookup_elem(r->maps.last_key, &zero, r->slots))
+	for (cpu = 0; cpu < r->ncpus; cpu++)
+		r->good[cpu] = false;
+	for (tries = 0; tries < SLOT_RETRIES && pending; tries++) {
+		if (bpf_map_lookup_elem(r->maps.last_key, &zero, r->copy))
 			return -errno;
-		for (cpu = 0; cpu < r->ncpus; cpu++)
-			if (r->slots[cpu].seq_begin != r->slots[cpu].seq_end)
-				consistent = false;
-		if (consistent)
-			break;
-	}
-	for (cpu = 0; cpu < r->ncpus; cpu++) {
-		s = &r->slots[cpu];
-		if (s->seq_begin != s->seq_end) {
-			(*torn)++;
-			continue;
+		for (cpu = 0; cpu < r->ncpus; cpu++) {
+			if (r->good[cpu] || r->copy[cpu].seq_begin != r->copy[cpu].seq_end)
+				continue;
+			r->slots[cpu] = r->copy[cpu];
+			r->good[cpu] = true;
+			pending--;
 		}
-		if (s->key.location)
+	}
+	r->nactive = 0;
+	*torn = (unsigned int)pending;
+	for (cpu = 0; cpu < r->ncpus; cpu++) {
+		if (r->good[cpu] && r->slots[cpu].key.location)
 			r->active[r->nactive++] = cpu;
 	}
 	if (*torn)
@@ -381,7 +388,18 @@ static int forget_in_map(struct counters_reader *r, int fd, size_t key_size, siz
 int counters_forget_netns(struct counters_reader *r, uint32_t netns)
 {
 	size_t pcpu_value = (size_t)r->ncpus * sizeof(struct drop_value);
+	unsigned int torn;
 	int removed;
+
+	removed = read_slots(r, &torn);
+	if (removed)
+		return removed;
+	if (torn)
+		return -EBUSY;
+	for (int i = 0; i < r->nactive; i++) {
+		if (r->slots[r->active[i]].key.netns == netns)
+			return -EBUSY;
+	}
 
 	removed = forget_in_map(r, r->maps.counters, sizeof(struct drop_key), pcpu_value, netns);
 	if (removed < 0)

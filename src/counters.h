@@ -47,7 +47,12 @@ int counters_read(struct counters_reader *r, struct counters_snapshot *snap);
 const char *counters_device_name(const struct counters_snapshot *snap, uint32_t netns,
 				 uint32_t ifindex);
 /* Removes every counter and device entry of a netns from the kernel maps.
- * Returns the number of counter entries removed, or a negative errno. */
+ * Returns the number of counter entries removed, or a negative errno:
+ * -EBUSY (nothing removed; try again later) while a CPU's last-key slot
+ * still caches a key of that netns or is being switched. A cached key must
+ * not be deleted under the BPF program: it keeps counting into the slot
+ * without a hash entry, and the counts would be lost if the netns inode is
+ * reused by a new namespace with the same key. */
 int counters_forget_netns(struct counters_reader *r, uint32_t netns);
 void counters_snapshot_free(struct counters_snapshot *snap);
 

@@ -33,7 +33,7 @@ const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr, uint64_t 
  * KSYMS_MEMO_MAX addresses (it starts over when full) and lives as long as
  * the table. Returns NULL as ksyms_lookup() does, also when out of memory
  * is the reason the memo could not grow (the answer is then uncached). */
-#define KSYMS_MEMO_MAX (1u << 20)
+#define KSYMS_MEMO_MAX (1u << 16)
 const struct ksym *ksyms_find(struct ksyms *ks, uint64_t addr);
 
 size_t ksyms_count(const struct ksyms *ks);

@@ -128,6 +128,18 @@ two_netns() {
 	IFB=$(ifindex_in "$B" vb)
 }
 
+# drop_on_every_cpu: one drop on each CPU, in a namespace of its own. A
+# gone netns loses its series only once no CPU's last drop was in it.
+drop_on_every_cpu() {
+	local ns="${TAG}k" cpu
+	ip netns add "$ns"
+	NETNS_CREATED+=("$ns")
+	ip -n "$ns" link set lo up
+	for cpu in $(seq 0 $(($(nproc) - 1))); do
+		ip netns exec "$ns" "$DROPGEN" udp 127.0.0.1 7 --count 1 --cpu "$cpu" >/dev/null
+	done
+}
+
 free_port() {
 	local p
 	for _ in $(seq 50); do

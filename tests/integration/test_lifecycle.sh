@@ -82,6 +82,7 @@ expect_eq "raw_tp: TCP SYN to a closed port" 17 \
 # --- a namespace that is gone loses its series after the grace period --------
 ip netns del "$A"
 ip netns del "$B"
+drop_on_every_cpu
 sleep 2.5
 scrape >/dev/null # notices the namespace is gone and starts its grace period
 sleep 1.5
