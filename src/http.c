@@ -187,12 +187,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
-	(void)req_ctx;
-	/* Answered on the first call: no request body is ever read. */
+	/* Refused at once, connection closed: no request body is ever read. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				 "only GET and HEAD are supported\n");
+	/* The first call only has the headers. Answering then makes MHD close
+	 * the connection (a body might follow), so every scrape would cost a
+	 * new TCP connection: GET and HEAD are answered on the second call. */
+	if (!*req_ctx) {
+		*req_ctx = s; /* any non-NULL marker */
+		return MHD_YES;
+	}
+	/* A body sent with a GET is discarded as it arrives. */
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(url, s->opts.telemetry_path) == 0)
 		return serve_metrics(s, conn);
 	if (strcmp(url, "/") == 0)

@@ -83,6 +83,10 @@ expect_eq "gzip body decodes to the metrics" 37 \
 	"$(gzip -dc "$TMP/body" >"$TMP/unzipped" && value "$TMP/unzipped" \
 		"$(drops_series NO_SOCKET vb "$IFB" "$NSB" tcp_v4_rcv)")"
 
+# Prometheus keeps its connection between scrapes.
+expect_eq "connections opened for two scrapes" "1 0" \
+	"$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' \
+		"http://127.0.0.1:$PORT/metrics" "http://127.0.0.1:$PORT/metrics" | sed 's/ $//')"
 expect_eq "landing page links the metrics" 1 \
 	"$(curl -fsS "http://127.0.0.1:$PORT/" | grep -c 'href="/metrics"')"
 expect_eq "unknown path" 404 \
