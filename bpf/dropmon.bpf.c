@@ -4,6 +4,7 @@
  * no stack unwinding, and no helper call at all while the key repeats. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "dropmon.h"
@@ -52,6 +53,39 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/* Sampled events (dropmon collect, serve --web.enable-debug). Set before
+ * load; with events_enabled false the verifier removes the whole path, so
+ * counting alone pays nothing for it. */
+const volatile bool events_enabled = false;
+/* Token bucket per CPU, in nanoseconds of budget: an event costs
+ * events_cost_ns (NSEC_PER_SEC / events per second per CPU; 0: no limit),
+ * the bucket holds events_burst_ns. */
+const volatile __u64 events_cost_ns = 0;
+const volatile __u64 events_burst_ns = 0;
+/* Filters applied before the budget is spent; 0 / false: any. */
+const volatile __u32 filter_netns = 0;
+const volatile __u32 filter_ifindex = 0;
+const volatile bool filter_reason_on = false;
+const volatile __u32 filter_reason = 0;
+
+/* max_entries set before load: a page when events are off. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+
+struct event_bucket {
+	__u64 tokens_ns;
+	__u64 last_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_bucket);
+} buckets SEC(".maps");
 
 static __always_inline void stat_add(__u32 idx, __u64 n)
 {
@@ -150,6 +184,116 @@ static __always_inline int count_drop(const struct drop_key *key, __u32 len, str
 	return 0;
 }
 
+static __always_inline bool bucket_take(__u64 now)
+{
+	__u32 zero = 0;
+	struct event_bucket *b;
+	__u64 tokens;
+
+	if (!events_cost_ns)
+		return true;
+	b = bpf_map_lookup_elem(&buckets, &zero);
+	if (!b)
+		return false;
+	/* Starts full; per CPU, so no other CPU races on it. */
+	tokens = b->last_ns ? b->tokens_ns + (now - b->last_ns) : events_burst_ns;
+	if (tokens > events_burst_ns)
+		tokens = events_burst_ns;
+	b->last_ns = now;
+	if (tokens < events_cost_ns) {
+		b->tokens_ns = tokens;
+		return false;
+	}
+	b->tokens_ns = tokens - events_cost_ns;
+	return true;
+}
+
+/* Up to DROPMON_PKT_BYTES of the packet from its MAC header (an Ethernet
+ * one) or else its network header, never past the linear data (skb->tail):
+ * fragments and unset headers are not followed. */
+static __always_inline void copy_packet(struct drop_event *ev, struct sk_buff *skb,
+					struct net_device *dev)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 mac = BPF_CORE_READ(skb, mac_header);
+	__u16 net = BPF_CORE_READ(skb, network_header);
+	__u32 tail = BPF_CORE_READ(skb, tail);
+	__u16 type = dev ? BPF_CORE_READ(dev, type) : 0;
+	__u32 start, n;
+
+	/* ~0 is "not set"; Ethernet and loopback carry a 14-byte Ethernet
+	 * header, anything else is taken from the network header. */
+	if (mac != (__u16)~0U && net != (__u16)~0U && net >= mac + 14 &&
+	    (type == 1 /* ARPHRD_ETHER */ || type == 772 /* ARPHRD_LOOPBACK */)) {
+		start = mac;
+		ev->flags |= DROP_EVENT_MAC;
+	} else if (net != (__u16)~0U) {
+		start = net;
+	} else {
+		return;
+	}
+	if (!head || start >= tail)
+		return;
+	n = tail - start;
+	if (n > DROPMON_PKT_BYTES)
+		n = DROPMON_PKT_BYTES;
+	if (bpf_probe_read_kernel(ev->data, n, head + start) == 0)
+		ev->caplen = n;
+}
+
+/* The slow path of a drop that events want: filters, the rate limit, then
+ * a full event. Each outcome is counted, so sent + lost + limited +
+ * filtered is every drop seen while events are enabled. */
+static __noinline void emit_event(void *ctx, struct sk_buff *skb, const struct drop_key *key,
+				  struct net_device *dev)
+{
+	struct drop_event *ev;
+	__u64 now, id;
+	long n;
+
+	if (!skb || !key)
+		return;
+	if ((filter_netns && key->netns != filter_netns) ||
+	    (filter_ifindex && key->ifindex != filter_ifindex) ||
+	    (filter_reason_on && key->reason != filter_reason)) {
+		stat_add(DROPMON_STAT_EVENTS_FILTERED, 1);
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	if (!bucket_take(now)) {
+		stat_add(DROPMON_STAT_EVENTS_LIMITED, 1);
+		return;
+	}
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_add(DROPMON_STAT_EVENTS_LOST, 1);
+		return;
+	}
+	ev->ts_ns = now;
+	ev->location = key->location;
+	n = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
+	ev->stack_len = n > 0 ? (__u32)(n / sizeof(ev->stack[0])) : 0;
+	ev->cpu = bpf_get_smp_processor_id();
+	id = bpf_get_current_pid_tgid();
+	ev->pid = (__u32)id;
+	ev->tgid = (__u32)(id >> 32);
+	ev->reason = key->reason;
+	ev->ifindex = key->ifindex;
+	ev->rx_ifindex = BPF_CORE_READ(skb, skb_iif);
+	ev->netns = key->netns;
+	ev->len = BPF_CORE_READ(skb, len);
+	ev->flags = 0;
+	ev->l3_proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	ev->caplen = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->dev[0] = '\0';
+	if (dev)
+		bpf_probe_read_kernel_str(ev->dev, sizeof(ev->dev), dev->name);
+	copy_packet(ev, skb, dev);
+	bpf_ringbuf_submit(ev, 0);
+	stat_add(DROPMON_STAT_EVENTS_SENT, 1);
+}
+
 /* Kernels before 5.17 have neither the reason argument nor the enum: reading
  * ctx[2] there would fail verification, so the read is compiled out by CO-RE
  * and userspace names reason 0 NOT_SPECIFIED (it finds no enum either). */
@@ -192,6 +336,8 @@ int kfree_skb_btf(__u64 *ctx)
 		if (sk)
 			key.netns = sk->__sk_common.skc_net.net->ns.inum;
 	}
+	if (events_enabled)
+		emit_event(ctx, skb, &key, dev);
 	return count_drop(&key, skb->len, dev);
 }
 
@@ -218,5 +364,7 @@ int kfree_skb_raw(__u64 *ctx)
 		if (sk)
 			key.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	}
+	if (events_enabled)
+		emit_event(ctx, skb, &key, dev);
 	return count_drop(&key, BPF_CORE_READ(skb, len), dev);
 }

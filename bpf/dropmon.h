@@ -64,7 +64,44 @@ enum dropmon_stat {
 	DROPMON_STAT_MAP_FULL = 0,
 	/* drops lost because even the overflow map was full: must stay 0 */
 	DROPMON_STAT_OVERFLOW_FULL,
+	/* Events (only while events are enabled): each drop is exactly one of
+	 * filtered out, over the rate limit, lost (ring buffer full) or sent. */
+	DROPMON_STAT_EVENTS_FILTERED,
+	DROPMON_STAT_EVENTS_LIMITED,
+	DROPMON_STAT_EVENTS_LOST,
+	DROPMON_STAT_EVENTS_SENT,
 	DROPMON_STAT_MAX,
+};
+
+#define DROPMON_STACK_DEPTH 32
+#define DROPMON_PKT_BYTES 256
+
+/* drop_event.flags */
+enum drop_event_flag {
+	/* data starts at an Ethernet header; else at the network header */
+	DROP_EVENT_MAC = 1,
+};
+
+/* One sampled drop, through the `events` ring buffer. */
+struct drop_event {
+	__u64 ts_ns;			  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 location;			  /* as in drop_key */
+	__u64 stack[DROPMON_STACK_DEPTH]; /* kernel return addresses, innermost first */
+	__u32 stack_len;		  /* frames in stack */
+	__u32 cpu;
+	__u32 pid;  /* thread id of the task the drop happened in */
+	__u32 tgid; /* its process id */
+	__u32 reason;
+	__u32 ifindex;	  /* as in drop_key */
+	__u32 rx_ifindex; /* skb->skb_iif: where it came in, 0 if it did not */
+	__u32 netns;	  /* as in drop_key */
+	__u32 len;	  /* skb->len */
+	__u32 flags;	  /* enum drop_event_flag */
+	__u16 l3_proto;	  /* skb->protocol, host order (ETH_P_IP, ETH_P_IPV6, ...) */
+	__u16 caplen;	  /* bytes of data[] filled, never past the linear data */
+	char comm[16];
+	char dev[DROPMON_IFNAMSIZ]; /* skb->dev's name, "" without one */
+	__u8 data[DROPMON_PKT_BYTES];
 };
 
 #endif /* DROPMON_H */

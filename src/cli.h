@@ -3,6 +3,12 @@
 #ifndef DROPMON_CLI_H
 #define DROPMON_CLI_H
 
+#include "loader.h"
+
 int cmd_serve(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
+
+/* One line naming the cause of a failed loader_open() and its fix. */
+void cli_explain_load_error(enum loader_stage stage, int err);
 
 #endif

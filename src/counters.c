@@ -301,6 +301,16 @@ static int read_stats(struct counters_reader *r, struct counters_snapshot *snap)
 	return 0;
 }
 
+int counters_read_stats(struct counters_reader *r, uint64_t stats[DROPMON_STAT_MAX])
+{
+	struct counters_snapshot snap = { 0 };
+	int err = read_stats(r, &snap);
+
+	if (!err)
+		memcpy(stats, snap.stats, sizeof(snap.stats));
+	return err;
+}
+
 int counters_read(struct counters_reader *r, struct counters_snapshot *snap)
 {
 	size_t pcpu_value = (size_t)r->ncpus * sizeof(struct drop_value);

@@ -43,6 +43,8 @@ struct counters_reader *counters_reader_new(const struct loader_maps *maps);
 void counters_reader_free(struct counters_reader *r);
 /* Fills snap (reusing its arrays). Returns 0 or a negative errno. */
 int counters_read(struct counters_reader *r, struct counters_snapshot *snap);
+/* Only the program's own statistics (enum dropmon_stat), summed over CPUs. */
+int counters_read_stats(struct counters_reader *r, uint64_t stats[DROPMON_STAT_MAX]);
 /* The name recorded in the kernel for (netns, ifindex), or NULL. */
 const char *counters_device_name(const struct counters_snapshot *snap, uint32_t netns,
 				 uint32_t ifindex);

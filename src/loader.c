@@ -34,6 +34,35 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* The event settings are read-only data of the program: with events off
+ * the verifier drops the event path altogether. */
+static int set_events(struct dropmon_bpf *skel, const struct loader_events *ev)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int ncpus = libbpf_num_possible_cpus();
+	uint32_t size = ev->enabled ? ev->ringbuf_bytes : (uint32_t)page;
+
+	if (ncpus <= 0 || page <= 0)
+		return -EINVAL;
+	if (size < (uint32_t)page || (size & (size - 1)))
+		return -EINVAL;
+	skel->rodata->events_enabled = ev->enabled;
+	if (ev->enabled && ev->rate) {
+		/* Each CPU gets rate / ncpus events/s: its bucket refills at
+		 * one event per cost_ns and holds at most `burst` of them. */
+		uint64_t cost = 1000000000ull * (uint64_t)ncpus / ev->rate;
+
+		skel->rodata->events_cost_ns = cost ? cost : 1;
+		skel->rodata->events_burst_ns =
+		    skel->rodata->events_cost_ns * (ev->burst ? ev->burst : 1);
+	}
+	skel->rodata->filter_netns = ev->filter_netns;
+	skel->rodata->filter_ifindex = ev->filter_ifindex;
+	skel->rodata->filter_reason_on = ev->filter_reason_on;
+	skel->rodata->filter_reason = ev->filter_reason;
+	return bpf_map__set_max_entries(skel->maps.events, size);
+}
+
 static int try_load(struct loader *l, const struct loader_opts *opts, bool raw_tp,
 		    enum loader_stage *stage)
 {
@@ -50,6 +79,8 @@ static int try_load(struct loader *l, const struct loader_opts *opts, bool raw_t
 	err = bpf_map__set_max_entries(skel->maps.counters, opts->map_size);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.devices, opts->map_size);
+	if (!err)
+		err = set_events(skel, &opts->events);
 	if (err) {
 		*stage = LOADER_STAGE_OPEN;
 		goto cleanup;
@@ -138,6 +169,7 @@ int loader_open(const struct loader_opts *opts, struct loader **out, enum loader
 	l->maps.overflow = bpf_map__fd(l->skel->maps.overflow);
 	l->maps.devices = bpf_map__fd(l->skel->maps.devices);
 	l->maps.stats = bpf_map__fd(l->skel->maps.stats);
+	l->maps.events = bpf_map__fd(l->skel->maps.events);
 	*out = l;
 	return 0;
 cleanup:

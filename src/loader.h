@@ -9,9 +9,22 @@
 
 struct loader;
 
+/* Sampled drop events, on top of the counters (which stay exact). */
+struct loader_events {
+	bool enabled;
+	uint64_t rate;		/* events/s over all CPUs, split evenly; 0: no limit */
+	uint64_t burst;		/* events a CPU may send at once after a quiet time */
+	uint32_t ringbuf_bytes; /* a power of two, at least a page */
+	uint32_t filter_netns;	/* 0: any */
+	uint32_t filter_ifindex;
+	bool filter_reason_on;
+	uint32_t filter_reason;
+};
+
 struct loader_opts {
 	uint32_t map_size; /* counter map entries */
 	bool force_raw_tp; /* skip tp_btf (tests of the fallback) */
+	struct loader_events events;
 };
 
 /* Where loading failed, so main() can name the cause and the fix. */
@@ -29,6 +42,7 @@ struct loader_maps {
 	int overflow;
 	int devices;
 	int stats;
+	int events; /* the ring buffer */
 };
 
 struct loader_prog_stats {

@@ -11,7 +11,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: dropmon COMMAND [flags]\n\n"
 		   "Commands:\n"
-		   "  serve      count every drop and serve Prometheus metrics\n\n"
+		   "  serve      count every drop and serve Prometheus metrics\n"
+		   "  collect    print every drop as it happens, with stack and packet\n\n"
 		   "Run 'dropmon COMMAND --help' for a command's flags.\n");
 }
 
@@ -23,6 +24,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "collect") == 0)
+		return cmd_collect(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("dropmon %s (revision %s)\n", DROPMON_VERSION, DROPMON_REVISION);
 		return 0;

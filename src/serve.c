@@ -160,46 +160,6 @@ static int parse_flags(int argc, char **argv, struct serve_config *cfg)
 	return 0;
 }
 
-static void explain_load_error(enum loader_stage stage, int err)
-{
-	switch (stage) {
-	case LOADER_STAGE_BTF:
-		pr_err("/sys/kernel/btf/vmlinux is missing: this kernel has no BTF "
-		       "(CONFIG_DEBUG_INFO_BTF); dropmon needs a kernel built with it\n");
-		return;
-	case LOADER_STAGE_ATTACH:
-		if (err == -ENOENT) {
-			pr_err("cannot attach to tracepoint skb:kfree_skb: it does not exist in "
-			       "this kernel\n");
-			return;
-		}
-		break;
-	default:
-		break;
-	}
-	if ((err == -EPERM || err == -EACCES) && !loader_has_caps()) {
-		pr_err("permission denied loading the BPF program: run as root, or grant "
-		       "CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8)\n");
-		return;
-	}
-	if (err == -EACCES && stage == LOADER_STAGE_LOAD) {
-		pr_err("the kernel's verifier rejected the BPF program: run with "
-		       "--log.level=debug to see its log, and report it with `uname -r`\n");
-		return;
-	}
-	if (err == -EPERM) {
-		pr_err("the kernel refused BPF despite the capabilities: is it locked down? "
-		       "(cat /sys/kernel/security/lockdown)\n");
-		return;
-	}
-	pr_err("cannot %s the BPF program: %s (run with --log.level=debug for libbpf's "
-	       "details)\n",
-	       stage == LOADER_STAGE_ATTACH ? "attach"
-	       : stage == LOADER_STAGE_OPEN ? "open"
-					    : "load",
-	       strerror(-err));
-}
-
 static void explain_listen_error(const char *addr, int err)
 {
 	if (err == -EINVAL)
@@ -261,7 +221,7 @@ int cmd_serve(int argc, char **argv)
 	lopts = (struct loader_opts){ .map_size = cfg.map_size, .force_raw_tp = cfg.force_raw_tp };
 	err = loader_open(&lopts, &loader, &stage);
 	if (err) {
-		explain_load_error(stage, err);
+		cli_explain_load_error(stage, err);
 		goto cleanup;
 	}
 	copts = (struct collector_opts){

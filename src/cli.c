@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* What the subcommands share: messages a user can act on. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+void cli_explain_load_error(enum loader_stage stage, int err)
+{
+	switch (stage) {
+	case LOADER_STAGE_BTF:
+		pr_err("/sys/kernel/btf/vmlinux is missing: this kernel has no BTF "
+		       "(CONFIG_DEBUG_INFO_BTF); dropmon needs a kernel built with it\n");
+		return;
+	case LOADER_STAGE_ATTACH:
+		if (err == -ENOENT) {
+			pr_err("cannot attach to tracepoint skb:kfree_skb: it does not exist in "
+			       "this kernel\n");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if ((err == -EPERM || err == -EACCES) && !loader_has_caps()) {
+		pr_err("permission denied loading the BPF program: run as root, or grant "
+		       "CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8)\n");
+		return;
+	}
+	if (err == -EACCES && stage == LOADER_STAGE_LOAD) {
+		pr_err("the kernel's verifier rejected the BPF program: run with "
+		       "--log.level=debug to see its log, and report it with `uname -r`\n");
+		return;
+	}
+	if (err == -EPERM) {
+		pr_err("the kernel refused BPF despite the capabilities: is it locked down? "
+		       "(cat /sys/kernel/security/lockdown)\n");
+		return;
+	}
+	pr_err("cannot %s the BPF program: %s (run with --log.level=debug for libbpf's "
+	       "details)\n",
+	       stage == LOADER_STAGE_ATTACH ? "attach"
+	       : stage == LOADER_STAGE_OPEN ? "open"
+					    : "load",
+	       strerror(-err));
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `dropmon collect`: prints every sampled drop as it happens, with its kernel
+ * stack and a one-line packet summary, until a count, a duration or Ctrl-C. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "counters.h"
+#include "events.h"
+#include "evtext.h"
+#include "ksyms.h"
+#include "loader.h"
+#include "log.h"
+#include "netns.h"
+#include "parse.h"
+#include "reasons.h"
+#include "strbuf.h"
+#include "version.h"
+
+#define RINGBUF_DEFAULT (8u << 20)
+#define RINGBUF_MAX (1u << 30)
+
+struct collect_config {
+	uint64_t count;	     /* 0: no limit */
+	uint64_t duration_s; /* 0: no limit */
+	struct loader_events events;
+	bool utc;
+};
+
+struct collect_run {
+	const struct collect_config *cfg;
+	struct evtext_opts text;
+	struct strbuf out;
+	uint64_t printed;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+enum {
+	OPT_COUNT = 256,
+	OPT_DURATION,
+	OPT_RATE,
+	OPT_BURST,
+	OPT_NETNS,
+	OPT_IFINDEX,
+	OPT_UTC,
+	OPT_RINGBUF,
+	OPT_LOG_LEVEL,
+};
+
+static const struct option collect_options[] = {
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "burst", required_argument, NULL, OPT_BURST },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "ifindex", required_argument, NULL, OPT_IFINDEX },
+	{ "utc", no_argument, NULL, OPT_UTC },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void collect_usage(FILE *f)
+{
+	fprintf(f, "Usage: dropmon collect [flags]\n"
+		   "Print every packet the kernel drops as it happens: when, in which task,\n"
+		   "why, the kernel stack, and the packet. Ctrl-C stops.\n\n"
+		   "Flags:\n"
+		   "  --count=N          stop after N events\n"
+		   "  --duration=DUR     stop after DUR, e.g. 30s, 5m\n"
+		   "  --rate=N           at most N events/s over all CPUs (default: no limit);\n"
+		   "                     drops over it are counted, not printed\n"
+		   "  --burst=N          events a CPU may send at once under --rate (default 10)\n"
+		   "  --netns=INODE      only drops in this network namespace (as in\n"
+		   "                     `stat -L -c %%i /run/netns/NAME`)\n"
+		   "  --ifindex=N        only drops on this interface index\n"
+		   "  --utc              print wall-clock UTC times instead of monotonic ns\n"
+		   "  --ringbuf-size=N   kernel ring buffer bytes, a power of two (default 8 MiB)\n"
+		   "  --log.level=LEVEL  error, warn, info or debug (default info)\n"
+		   "  -h, --help         print this help and exit\n");
+}
+
+/* Returns 0 to go on, 1 to exit 0 (help), or -EINVAL. */
+static int parse_flags(int argc, char **argv, struct collect_config *cfg)
+{
+	enum log_level level;
+	uint64_t v;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", collect_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_COUNT:
+			if (parse_u64(optarg, 1, UINT64_MAX, &cfg->count)) {
+				pr_err("--count must be a positive number (got '%s')\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_DURATION:
+			if (parse_duration(optarg, 365 * 24 * 3600ull, &cfg->duration_s) ||
+			    !cfg->duration_s) {
+				pr_err("--duration must be a duration such as 30s, 5m or 1h (got "
+				       "'%s')\n",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_RATE:
+			if (parse_u64(optarg, 0, 100000000, &cfg->events.rate)) {
+				pr_err("--rate must be events per second, 0 to 100000000 (got "
+				       "'%s')\n",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_BURST:
+			if (parse_u64(optarg, 1, 1000000, &cfg->events.burst)) {
+				pr_err("--burst must be a number from 1 to 1000000 (got '%s')\n",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_NETNS:
+			if (parse_u64(optarg, 1, UINT32_MAX, &v)) {
+				pr_err("--netns must be a netns inode number (got '%s')\n", optarg);
+				return -EINVAL;
+			}
+			cfg->events.filter_netns = (uint32_t)v;
+			break;
+		case OPT_IFINDEX:
+			if (parse_u64(optarg, 1, INT32_MAX, &v)) {
+				pr_err("--ifindex must be an interface index (got '%s')\n", optarg);
+				return -EINVAL;
+			}
+			cfg->events.filter_ifindex = (uint32_t)v;
+			break;
+		case OPT_UTC:
+			cfg->utc = true;
+			break;
+		case OPT_RINGBUF:
+			if (parse_u64(optarg, 4096, RINGBUF_MAX, &v) || (v & (v - 1))) {
+				pr_err("--ringbuf-size must be a power of two from 4096 to %u (got "
+				       "'%s')\n",
+				       RINGBUF_MAX, optarg);
+				return -EINVAL;
+			}
+			cfg->events.ringbuf_bytes = (uint32_t)v;
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_parse_level(optarg, &level)) {
+				pr_err(
+				    "--log.level must be error, warn, info or debug (got '%s')\n",
+				    optarg);
+				return -EINVAL;
+			}
+			log_set_level(level);
+			break;
+		case 'h':
+			collect_usage(stdout);
+			return 1;
+		default:
+			collect_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int print_event(const struct drop_event *ev, void *ctx)
+{
+	struct collect_run *run = ctx;
+
+	strbuf_reset(&run->out);
+	if (evtext_format(&run->out, ev, &run->text))
+		return -ENOMEM;
+	if (fwrite(run->out.buf, 1, run->out.len, stdout) != run->out.len)
+		return -EIO;
+	run->printed++;
+	/* Enough: what the kernel still holds is not printed. */
+	if (run->cfg->count && run->printed >= run->cfg->count)
+		return -ECANCELED;
+	return 0;
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_collect(int argc, char **argv)
+{
+	struct collect_config cfg = {
+		.events = { .enabled = true, .burst = 10, .ringbuf_bytes = RINGBUF_DEFAULT },
+	};
+	struct collect_run run = { .cfg = &cfg };
+	struct loader_opts lopts = { .map_size = 16384 };
+	struct counters_reader *reader = NULL;
+	struct netns_table *netns = NULL;
+	struct loader *loader = NULL;
+	struct events *events = NULL;
+	uint64_t stats[DROPMON_STAT_MAX] = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	enum loader_stage stage;
+	double deadline = 0;
+	int err;
+
+	err = parse_flags(argc, argv, &cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	lopts.events = cfg.events;
+	strbuf_init(&run.out);
+	run.text.utc = cfg.utc;
+	run.text.mono_to_real_ns = evtext_clock_offset();
+
+	err = loader_open(&lopts, &loader, &stage);
+	if (err) {
+		cli_explain_load_error(stage, err);
+		goto cleanup;
+	}
+	run.text.ksyms = ksyms_load(NULL);
+	if (!run.text.ksyms)
+		pr_warn("cannot read /proc/kallsyms (%s): stacks are printed as addresses\n",
+			strerror(errno));
+	run.text.reasons = reasons_load(NULL, NULL);
+	if (!run.text.reasons)
+		pr_warn("cannot read drop reasons from BTF (%s): printed as numbers\n",
+			strerror(errno));
+	netns = netns_scan(NULL);
+	run.text.init_netns = netns ? netns_self(netns) : 0;
+	reader = counters_reader_new(loader_maps(loader));
+	events = events_new(loader_maps(loader)->events, print_event, &run);
+	if (!reader || !events) {
+		err = -errno;
+		pr_err("cannot read the kernel's event ring buffer: %s\n", strerror(errno));
+		goto cleanup;
+	}
+
+	/* No SA_RESTART: the poll must return to see the flag. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (cfg.duration_s)
+		deadline = monotonic_s() + (double)cfg.duration_s;
+	pr_info("collecting drop events (%s); Ctrl-C stops\n", loader_attach_mode(loader));
+	while (!stop_signal) {
+		err = events_poll(events, 100);
+		fflush(stdout);
+		if (err == -ECANCELED)
+			break;
+		if (err < 0 && err != -EINTR) {
+			pr_err("reading events: %s\n", strerror(-err));
+			goto cleanup;
+		}
+		if (deadline && monotonic_s() >= deadline)
+			break;
+	}
+	err = 0;
+	if (counters_read_stats(reader, stats) == 0)
+		pr_info("%" PRIu64 " events printed; in the kernel %" PRIu64 " sent, %" PRIu64
+			" filtered out, %" PRIu64 " over the rate limit, %" PRIu64
+			" lost (ring buffer full)\n",
+			run.printed, stats[DROPMON_STAT_EVENTS_SENT],
+			stats[DROPMON_STAT_EVENTS_FILTERED], stats[DROPMON_STAT_EVENTS_LIMITED],
+			stats[DROPMON_STAT_EVENTS_LOST]);
+cleanup:
+	events_free(events);
+	counters_reader_free(reader);
+	netns_free(netns);
+	reasons_free(run.text.reasons);
+	ksyms_free(run.text.ksyms);
+	loader_close(loader);
+	strbuf_free(&run.out);
+	return err ? 1 : 0;
+}

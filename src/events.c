@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Ring buffer consumer: kernel data is checked before anyone reads it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "events.h"
+
+struct events {
+	struct ring_buffer *rb;
+	events_fn fn;
+	void *ctx;
+	int count; /* handled in the current poll */
+	uint64_t malformed;
+	struct drop_event ev; /* the checked copy handed out */
+};
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct events *e = ctx;
+	int err;
+
+	if (size < sizeof(struct drop_event)) {
+		e->malformed++;
+		return 0;
+	}
+	/* A copy, with its counts bounded, so that no consumer can be led
+	 * past an array by a bad length. */
+	memcpy(&e->ev, data, sizeof(e->ev));
+	if (e->ev.stack_len > DROPMON_STACK_DEPTH)
+		e->ev.stack_len = DROPMON_STACK_DEPTH;
+	if (e->ev.caplen > DROPMON_PKT_BYTES)
+		e->ev.caplen = DROPMON_PKT_BYTES;
+	e->ev.comm[sizeof(e->ev.comm) - 1] = '\0';
+	e->ev.dev[sizeof(e->ev.dev) - 1] = '\0';
+	err = e->fn(&e->ev, e->ctx);
+	if (err)
+		return err;
+	e->count++;
+	return 0;
+}
+
+struct events *events_new(int ringbuf_fd, events_fn fn, void *ctx)
+{
+	struct events *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->fn = fn;
+	e->ctx = ctx;
+	e->rb = ring_buffer__new(ringbuf_fd, on_sample, e, NULL);
+	if (!e->rb) {
+		int err = errno;
+
+		free(e);
+		errno = err;
+		return NULL;
+	}
+	return e;
+}
+
+int events_poll(struct events *e, int timeout_ms)
+{
+	int err;
+
+	e->count = 0;
+	err = ring_buffer__poll(e->rb, timeout_ms);
+	if (err < 0)
+		return err;
+	return e->count;
+}
+
+uint64_t events_malformed(const struct events *e)
+{
+	return e->malformed;
+}
+
+void events_free(struct events *e)
+{
+	if (!e)
+		return;
+	ring_buffer__free(e->rb);
+	free(e);
+}
