@@ -7,6 +7,8 @@
 
 int cmd_serve(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
+int cmd_print(int argc, char **argv);
+int cmd_pcap(int argc, char **argv);
 
 /* One line naming the cause of a failed loader_open() and its fix. */
 void cli_explain_load_error(enum loader_stage stage, int err);

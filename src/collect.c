@@ -14,31 +14,42 @@
 #include "cli.h"
 #include "counters.h"
 #include "events.h"
+#include "evjson.h"
+#include "evrecord.h"
 #include "evtext.h"
 #include "ksyms.h"
 #include "loader.h"
 #include "log.h"
 #include "netns.h"
 #include "parse.h"
+#include "pktfilter.h"
 #include "reasons.h"
 #include "strbuf.h"
 #include "version.h"
 
 #define RINGBUF_DEFAULT (8u << 20)
 #define RINGBUF_MAX (1u << 30)
+#define DEFAULT_OUTPUT "dropmon.data"
 
 struct collect_config {
 	uint64_t count;	     /* 0: no limit */
 	uint64_t duration_s; /* 0: no limit */
 	struct loader_events events;
 	bool utc;
+	const char *output; /* NDJSON file instead of text on stdout */
+	const char *filter; /* pcap-filter expression */
 };
 
 struct collect_run {
 	const struct collect_config *cfg;
+	struct evrecord_decoder decoder;
 	struct evtext_opts text;
-	struct strbuf out;
-	uint64_t printed;
+	struct pktfilter *filter;
+	FILE *out;
+	struct strbuf buf;
+	struct evrecord rec;
+	uint64_t written;
+	uint64_t filtered; /* by --filter, in userspace */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -58,6 +69,7 @@ enum {
 	OPT_UTC,
 	OPT_RINGBUF,
 	OPT_LOG_LEVEL,
+	OPT_FILTER,
 };
 
 static const struct option collect_options[] = {
@@ -70,28 +82,37 @@ static const struct option collect_options[] = {
 	{ "utc", no_argument, NULL, OPT_UTC },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "output", optional_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static void collect_usage(FILE *f)
 {
-	fprintf(f, "Usage: dropmon collect [flags]\n"
-		   "Print every packet the kernel drops as it happens: when, in which task,\n"
-		   "why, the kernel stack, and the packet. Ctrl-C stops.\n\n"
-		   "Flags:\n"
-		   "  --count=N          stop after N events\n"
-		   "  --duration=DUR     stop after DUR, e.g. 30s, 5m\n"
-		   "  --rate=N           at most N events/s over all CPUs (default: no limit);\n"
-		   "                     drops over it are counted, not printed\n"
-		   "  --burst=N          events a CPU may send at once under --rate (default 10)\n"
-		   "  --netns=INODE      only drops in this network namespace (as in\n"
-		   "                     `stat -L -c %%i /run/netns/NAME`)\n"
-		   "  --ifindex=N        only drops on this interface index\n"
-		   "  --utc              print wall-clock UTC times instead of monotonic ns\n"
-		   "  --ringbuf-size=N   kernel ring buffer bytes, a power of two (default 8 MiB)\n"
-		   "  --log.level=LEVEL  error, warn, info or debug (default info)\n"
-		   "  -h, --help         print this help and exit\n");
+	fprintf(f,
+		"Usage: dropmon collect [flags]\n"
+		"Print every packet the kernel drops as it happens: when, in which task,\n"
+		"why, the kernel stack, and the packet. Ctrl-C stops.\n\n"
+		"Flags:\n"
+		"  --count=N          stop after N events\n"
+		"  --duration=DUR     stop after DUR, e.g. 30s, 5m\n"
+		"  --rate=N           at most N events/s over all CPUs (default: no limit);\n"
+		"                     drops over it are counted, not printed\n"
+		"  --burst=N          events a CPU may send at once under --rate (default 10)\n"
+		"  --netns=INODE      only drops in this network namespace (as in\n"
+		"                     `stat -L -c %%i /run/netns/NAME`)\n"
+		"  --ifindex=N        only drops on this interface index\n"
+		"  --filter=EXPR      only packets matching a pcap-filter expression, e.g.\n"
+		"                     'tcp port 443' (applied here, after --rate)\n"
+		"  -o, --output[=FILE]  store events as NDJSON in FILE (default %s)\n"
+		"                     instead of printing them; read back with print, pcap\n"
+		"  --utc              print wall-clock UTC times instead of monotonic ns\n"
+		"  --ringbuf-size=N   kernel ring buffer bytes, a power of two (default 8 MiB)\n"
+		"  --log.level=LEVEL  error, warn, info or debug (default info)\n"
+		"  -h, --help         print this help and exit\n\n"
+		"Events hold packet contents: store and share them with care.\n",
+		DEFAULT_OUTPUT);
 }
 
 /* Returns 0 to go on, 1 to exit 0 (help), or -EINVAL. */
@@ -102,8 +123,17 @@ static int parse_flags(int argc, char **argv, struct collect_config *cfg)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", collect_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ho::", collect_options, NULL)) != -1) {
 		switch (opt) {
+		case 'o':
+			/* "-o FILE" as well as "-oFILE" and "--output=FILE". */
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			cfg->output = optarg && *optarg ? optarg : DEFAULT_OUTPUT;
+			break;
+		case OPT_FILTER:
+			cfg->filter = optarg;
+			break;
 		case OPT_COUNT:
 			if (parse_u64(optarg, 1, UINT64_MAX, &cfg->count)) {
 				pr_err("--count must be a positive number (got '%s')\n", optarg);
@@ -184,18 +214,24 @@ static int parse_flags(int argc, char **argv, struct collect_config *cfg)
 	return 0;
 }
 
-static int print_event(const struct drop_event *ev, void *ctx)
+static int on_event(const struct drop_event *ev, void *ctx)
 {
 	struct collect_run *run = ctx;
+	struct evrecord *r = &run->rec;
 
-	strbuf_reset(&run->out);
-	if (evtext_format(&run->out, ev, &run->text))
+	evrecord_decode(r, ev, &run->decoder);
+	if (run->filter && !pktfilter_match(run->filter, r->mac, r->packet, r->caplen, r->len)) {
+		run->filtered++;
+		return 0;
+	}
+	strbuf_reset(&run->buf);
+	if (run->cfg->output ? evjson_write(&run->buf, r) : evtext_format(&run->buf, r, &run->text))
 		return -ENOMEM;
-	if (fwrite(run->out.buf, 1, run->out.len, stdout) != run->out.len)
+	if (fwrite(run->buf.buf, 1, run->buf.len, run->out) != run->buf.len)
 		return -EIO;
-	run->printed++;
-	/* Enough: what the kernel still holds is not printed. */
-	if (run->cfg->count && run->printed >= run->cfg->count)
+	run->written++;
+	/* Enough: what the kernel still holds is not wanted. */
+	if (run->cfg->count && run->written >= run->cfg->count)
 		return -ECANCELED;
 	return 0;
 }
@@ -229,27 +265,45 @@ int cmd_collect(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : 2;
 	lopts.events = cfg.events;
-	strbuf_init(&run.out);
+	strbuf_init(&run.buf);
 	run.text.utc = cfg.utc;
-	run.text.mono_to_real_ns = evtext_clock_offset();
+	run.decoder.mono_to_real_ns = evrecord_clock_offset();
+	run.out = stdout;
+	if (cfg.filter) {
+		char why[256];
+
+		err = pktfilter_new(cfg.filter, &run.filter, why, sizeof(why));
+		if (err) {
+			pr_err("--filter '%s': %s\n", cfg.filter, why);
+			return 2;
+		}
+	}
+	if (cfg.output) {
+		run.out = fopen(cfg.output, "we");
+		if (!run.out) {
+			pr_err("cannot write %s: %s\n", cfg.output, strerror(errno));
+			pktfilter_free(run.filter);
+			return 1;
+		}
+	}
 
 	err = loader_open(&lopts, &loader, &stage);
 	if (err) {
 		cli_explain_load_error(stage, err);
 		goto cleanup;
 	}
-	run.text.ksyms = ksyms_load(NULL);
-	if (!run.text.ksyms)
+	run.decoder.ksyms = ksyms_load(NULL);
+	if (!run.decoder.ksyms)
 		pr_warn("cannot read /proc/kallsyms (%s): stacks are printed as addresses\n",
 			strerror(errno));
-	run.text.reasons = reasons_load(NULL, NULL);
-	if (!run.text.reasons)
+	run.decoder.reasons = reasons_load(NULL, NULL);
+	if (!run.decoder.reasons)
 		pr_warn("cannot read drop reasons from BTF (%s): printed as numbers\n",
 			strerror(errno));
 	netns = netns_scan(NULL);
 	run.text.init_netns = netns ? netns_self(netns) : 0;
 	reader = counters_reader_new(loader_maps(loader));
-	events = events_new(loader_maps(loader)->events, print_event, &run);
+	events = events_new(loader_maps(loader)->events, on_event, &run);
 	if (!reader || !events) {
 		err = -errno;
 		pr_err("cannot read the kernel's event ring buffer: %s\n", strerror(errno));
@@ -264,7 +318,7 @@ int cmd_collect(int argc, char **argv)
 	pr_info("collecting drop events (%s); Ctrl-C stops\n", loader_attach_mode(loader));
 	while (!stop_signal) {
 		err = events_poll(events, 100);
-		fflush(stdout);
+		fflush(run.out);
 		if (err == -ECANCELED)
 			break;
 		if (err < 0 && err != -EINTR) {
@@ -276,19 +330,25 @@ int cmd_collect(int argc, char **argv)
 	}
 	err = 0;
 	if (counters_read_stats(reader, stats) == 0)
-		pr_info("%" PRIu64 " events printed; in the kernel %" PRIu64 " sent, %" PRIu64
-			" filtered out, %" PRIu64 " over the rate limit, %" PRIu64
-			" lost (ring buffer full)\n",
-			run.printed, stats[DROPMON_STAT_EVENTS_SENT],
+		pr_info("%" PRIu64 " events %s%s; %" PRIu64 " filtered out by --filter; in the "
+			"kernel %" PRIu64 " sent, %" PRIu64 " filtered out, %" PRIu64
+			" over the rate limit, %" PRIu64 " lost (ring buffer full)\n",
+			run.written, cfg.output ? "stored in " : "printed",
+			cfg.output ? cfg.output : "", run.filtered, stats[DROPMON_STAT_EVENTS_SENT],
 			stats[DROPMON_STAT_EVENTS_FILTERED], stats[DROPMON_STAT_EVENTS_LIMITED],
 			stats[DROPMON_STAT_EVENTS_LOST]);
 cleanup:
 	events_free(events);
 	counters_reader_free(reader);
 	netns_free(netns);
-	reasons_free(run.text.reasons);
-	ksyms_free(run.text.ksyms);
+	reasons_free(run.decoder.reasons);
+	ksyms_free(run.decoder.ksyms);
 	loader_close(loader);
-	strbuf_free(&run.out);
+	pktfilter_free(run.filter);
+	if (run.out && run.out != stdout && fclose(run.out) != 0 && !err) {
+		pr_err("writing %s: %s\n", cfg.output, strerror(errno));
+		err = -EIO;
+	}
+	strbuf_free(&run.buf);
 	return err ? 1 : 0;
 }

@@ -12,7 +12,9 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: dropmon COMMAND [flags]\n\n"
 		   "Commands:\n"
 		   "  serve      count every drop and serve Prometheus metrics\n"
-		   "  collect    print every drop as it happens, with stack and packet\n\n"
+		   "  collect    print every drop as it happens, with stack and packet\n"
+		   "  print      print events stored by collect -o\n"
+		   "  pcap       write the packets of stored events as a pcapng capture\n\n"
 		   "Run 'dropmon COMMAND --help' for a command's flags.\n");
 }
 
@@ -26,6 +28,10 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "collect") == 0)
 		return cmd_collect(argc - 1, argv + 1);
+	if (strcmp(argv[1], "print") == 0)
+		return cmd_print(argc - 1, argv + 1);
+	if (strcmp(argv[1], "pcap") == 0)
+		return cmd_pcap(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("dropmon %s (revision %s)\n", DROPMON_VERSION, DROPMON_REVISION);
 		return 0;

@@ -58,7 +58,7 @@ expect_eq "packet line" 1 \
 	"$(grep -cE "^  if 1 \(lo\) rxif 1 ::1\.[0-9]+ > ::1\.8080 .*len 40 proto TCP \(6\) flags \[S\] seq [0-9]+ win [0-9]+ netns $NSC\$" \
 		"$TMP/collect.out" || true)"
 expect_eq "summary" 1 \
-	"$(grep -cE '1 events printed; in the kernel 1 sent, [0-9]+ filtered out, 0 over the rate limit, 0 lost' \
+	"$(grep -cE '1 events printed; 0 filtered out by --filter; in the kernel 1 sent, [0-9]+ filtered out, 0 over the rate limit, 0 lost' \
 		"$TMP/collect.log" || true)"
 
 # --- a flood over the rate limit: nothing lost silently -------------------------
@@ -79,5 +79,51 @@ if [ "$sent" -ge 5 ] && [ "$sent" -le $((5 * $(nproc) + 40)) ]; then
 else
 	fail "rate limit: $sent events sent for --rate=20 --burst=5"
 fi
+
+# --- stored events: collect -o, print, pcap (read back by tshark) -------------
+start_collect -o "$TMP/drops.data"
+ip netns exec "$C" "$DROPGEN" tcp-syn ::1 8080 --count 3 >/dev/null
+ip netns exec "$C" "$DROPGEN" udp 127.0.0.1 9 --count 2 --size 10 >/dev/null
+for _ in $(seq 50); do
+	[ "$(wc -l <"$TMP/drops.data")" -ge 5 ] && break
+	sleep 0.1
+done
+stop_collect
+expect_eq "events stored" 5 "$(wc -l <"$TMP/drops.data")"
+expect_eq "stored as NDJSON with the documented fields" 5 \
+	"$(grep -c '^{"v":1,"time_ns":[0-9]*,"wall_time":"[0-9T:.-]*Z",.*"reason":"NO_SOCKET",.*"packet_start":"mac","packet":"[0-9a-f]*"}$' \
+		"$TMP/drops.data" || true)"
+"$DROPMON" print -i "$TMP/drops.data" >"$TMP/print.out"
+expect_eq "print shows the stored SYNs" 3 \
+	"$(grep -cE '^  if 1 \(lo\) rxif 1 ::1\.[0-9]+ > ::1\.8080 .*flags \[S\]' "$TMP/print.out" || true)"
+expect_eq "print shows their stacks" 3 "$(grep -cE '^    tcp_v6_rcv\+0x' "$TMP/print.out" || true)"
+
+# A corrupt line is reported with its number and skipped; the rest still comes out.
+{ head -n 2 "$TMP/drops.data"; echo '{"v":1,"time_ns":'; tail -n 3 "$TMP/drops.data"; } \
+	>"$TMP/corrupt.data"
+rc=0
+"$DROPMON" print -i "$TMP/corrupt.data" >"$TMP/print2.out" 2>"$TMP/print2.err" || rc=$?
+expect_eq "print of a corrupt file exits 1" 1 "$rc"
+expect_eq "the corrupt line is named" 1 "$(grep -c 'corrupt.data:3: ' "$TMP/print2.err" || true)"
+expect_eq "every other event is printed" 5 \
+	"$(grep -c 'skb:kfree_skb drop' "$TMP/print2.out" || true)"
+
+"$DROPMON" pcap -i "$TMP/drops.data" -o "$TMP/udp.pcapng" --filter udp 2>"$TMP/pcap.err"
+log "$(cat "$TMP/pcap.err")"
+if command -v tshark >/dev/null; then
+	tshark -n -r "$TMP/udp.pcapng" -T fields -E separator=/s -e frame.interface_name \
+		-e ip.dst -e udp.dstport -e data.data -e frame.comment 2>/dev/null >"$TMP/tshark.out"
+	log "tshark read:"
+	sed 's/^/# | /' "$TMP/tshark.out"
+	expect_eq "tshark reads the filtered packets with the bytes sent and why" 2 \
+		"$(grep -c '^lo 127.0.0.1 9 00000000000000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns '"$NSC"'; task dropgen [0-9]*$' \
+			"$TMP/tshark.out" || true)"
+else
+	fail "tshark is not installed (Debian package tshark)"
+fi
+rc=0
+"$DROPMON" pcap -i "$TMP/drops.data" -o "$TMP/x.pcapng" --filter 'tcp prot 80' 2>"$TMP/bad.err" || rc=$?
+expect_eq "a bad --filter exits 2" 2 "$rc"
+expect_eq "with libpcap's message" 1 "$(grep -c "filter 'tcp prot 80': .*syntax error" "$TMP/bad.err" || true)"
 
 finish

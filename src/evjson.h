@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* NDJSON form of a drop event: what `dropmon collect -o FILE` stores and
+ * `dropmon print`/`pcap`, later versions and users' own tools read back. */
+#ifndef DROPMON_EVJSON_H
+#define DROPMON_EVJSON_H
+
+#include <stddef.h>
+
+#include "evrecord.h"
+#include "strbuf.h"
+
+/*
+ * One event is one JSON object on one line. The keys, written in this order,
+ * are a stable interface; new versions only ever add keys:
+ *
+ *   v             integer, format version (EVJSON_VERSION)
+ *   time_ns       integer, CLOCK_MONOTONIC of the drop in ns
+ *   wall_time     string, "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (RFC 3339, UTC);
+ *                 only when the wall clock time is known
+ *   cpu, pid, tgid
+ *                 integers; pid is the thread id, tgid the process id
+ *   comm          string, the task's name
+ *   reason        string, drop reason name ("subsys/NAME" for subsystems),
+ *                 or the number as text when the name is unknown
+ *   reason_code   integer, enum skb_drop_reason
+ *   location      string, "0x" and the lowercase hex address of the drop (a
+ *                 string because JSON numbers lose precision above 2^53)
+ *   function      string, symbol of location, "" if unknown
+ *   stack         array of strings, "symbol+0xoff [module]", innermost first,
+ *                 at most DROPMON_STACK_DEPTH
+ *   ifindex       integer, skb->dev's ifindex, else skb->skb_iif; 0: none
+ *   dev           string, the device's name, "" without one
+ *   rx_ifindex    integer, where the packet came in, 0 if it did not
+ *   netns         integer, network namespace inode, 0 if unknown
+ *   len           integer, skb->len
+ *   l3_proto      integer, EtherType in host order (2048 IPv4, 34525 IPv6)
+ *   packet_start  string, "mac" (packet starts at an Ethernet header) or
+ *                 "network" (at the network header)
+ *   packet        string, lowercase hex of the first bytes of the packet, at
+ *                 most DROPMON_PKT_BYTES of them; "" when none were captured
+ *
+ * Strings are JSON-escaped, but bytes >= 0x80 are copied as they are: comm
+ * and dev may hold any bytes, so a line is not always valid UTF-8.
+ */
+#define EVJSON_VERSION 1
+
+/* Appends one event as a JSON object and a '\n'. Returns 0 or out's error. */
+int evjson_write(struct strbuf *out, const struct evrecord *r);
+
+/* Parses one line of len bytes (a trailing '\n' is allowed, no NUL needed)
+ * into *r, which is fully overwritten: absent optional fields are zero or "".
+ * Returns 0, or -EINVAL with a short static reason in *why (*r is then zeroed).
+ *
+ * Required: v (>= 1; a newer version is read as well as it can be), time_ns,
+ * and reason or reason_code. Unknown keys, whatever their value, are skipped
+ * so that files from newer versions still read; of duplicate keys the last
+ * wins. A string too long for its field is an error, never cut. */
+int evjson_parse(const char *line, size_t len, struct evrecord *r, const char **why);
+
+#endif

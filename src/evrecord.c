@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Kernel drop events decoded into records: names, symbols, wall time. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "evrecord.h"
+#include "ksyms.h"
+#include "reasons.h"
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Frames of the tracepoint and BPF dispatch above the function that freed
+ * the packet: not part of the story. */
+static bool is_tracing_frame(const struct ksym *sym)
+{
+	if (!sym)
+		return false;
+	return strcmp(sym->module, "bpf") == 0 || has_prefix(sym->name, "bpf_prog_") ||
+	       has_prefix(sym->name, "bpf_trace_run") || has_prefix(sym->name, "__bpf_trace_") ||
+	       has_prefix(sym->name, "__traceiter_") || has_prefix(sym->name, "bpf_trampoline_");
+}
+
+static void symbolize(char *buf, size_t size, struct ksyms *ks, uint64_t addr)
+{
+	const struct ksym *sym = ks ? ksyms_find(ks, addr) : NULL;
+
+	if (!sym)
+		snprintf(buf, size, "0x%" PRIx64, addr);
+	else if (sym->module[0])
+		snprintf(buf, size, "%s+0x%" PRIx64 " [%s]", sym->name, addr - sym->addr,
+			 sym->module);
+	else
+		snprintf(buf, size, "%s+0x%" PRIx64, sym->name, addr - sym->addr);
+}
+
+void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
+		     const struct evrecord_decoder *d)
+{
+	const struct ksym *fn = d->ksyms ? ksyms_find(d->ksyms, ev->location) : NULL;
+	uint32_t i = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->time_ns = ev->ts_ns;
+	r->wall_ns = (int64_t)ev->ts_ns + d->mono_to_real_ns;
+	r->cpu = ev->cpu;
+	r->pid = ev->pid;
+	r->tgid = ev->tgid;
+	memcpy(r->comm, ev->comm, sizeof(r->comm));
+	r->comm[sizeof(r->comm) - 1] = '\0';
+	if (d->reasons)
+		reasons_name(d->reasons, ev->reason, r->reason, sizeof(r->reason));
+	else
+		snprintf(r->reason, sizeof(r->reason), "%" PRIu32, ev->reason);
+	r->reason_code = ev->reason;
+	r->location = ev->location;
+	if (fn)
+		snprintf(r->function, sizeof(r->function), "%s", fn->name);
+	/* Innermost first: only the dispatch frames on top are left out. */
+	while (d->ksyms && i < ev->stack_len &&
+	       is_tracing_frame(ksyms_find(d->ksyms, ev->stack[i])))
+		i++;
+	if (i == ev->stack_len)
+		i = 0; /* all of it looked like tracing: keep it whole */
+	for (; i < ev->stack_len && i < DROPMON_STACK_DEPTH; i++)
+		symbolize(r->frames[r->nframes++], sizeof(r->frames[0]), d->ksyms, ev->stack[i]);
+	r->ifindex = ev->ifindex;
+	r->rx_ifindex = ev->rx_ifindex;
+	memcpy(r->dev, ev->dev, sizeof(r->dev));
+	r->dev[sizeof(r->dev) - 1] = '\0';
+	r->netns = ev->netns;
+	r->len = ev->len;
+	r->l3_proto = ev->l3_proto;
+	r->mac = ev->flags & DROP_EVENT_MAC;
+	r->caplen = ev->caplen <= DROPMON_PKT_BYTES ? ev->caplen : DROPMON_PKT_BYTES;
+	memcpy(r->packet, ev->data, r->caplen);
+}
+
+int64_t evrecord_clock_offset(void)
+{
+	struct timespec real, mono;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000 +
+	       ((int64_t)real.tv_nsec - mono.tv_nsec);
+}

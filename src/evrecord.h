@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A drop event decoded for people and files: reason named, stack
+ * symbolized, times in both clocks. What the text, NDJSON and pcapng
+ * formats are written from, and what a stored file reads back into. */
+#ifndef DROPMON_EVRECORD_H
+#define DROPMON_EVRECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dropmon.h"
+
+#define EVRECORD_NAME_MAX 96   /* reason names, "subsys/REASON" included */
+#define EVRECORD_FRAME_MAX 160 /* "symbol+0xoff [module]" */
+
+struct evrecord {
+	uint64_t time_ns; /* CLOCK_MONOTONIC of the drop */
+	int64_t wall_ns;  /* ns since the Unix epoch (0: unknown) */
+	uint32_t cpu;
+	uint32_t pid; /* thread id */
+	uint32_t tgid;
+	char comm[16];
+	char reason[EVRECORD_NAME_MAX]; /* name, or the number as text */
+	uint32_t reason_code;
+	uint64_t location;
+	char function[EVRECORD_FRAME_MAX]; /* symbol of location, "" if unknown */
+	uint32_t nframes;		   /* innermost first, tracing frames left out */
+	char frames[DROPMON_STACK_DEPTH][EVRECORD_FRAME_MAX];
+	uint32_t ifindex;
+	uint32_t rx_ifindex;
+	char dev[DROPMON_IFNAMSIZ];
+	uint32_t netns;
+	uint32_t len;	   /* skb->len */
+	uint16_t l3_proto; /* host order */
+	bool mac;	   /* packet starts at an Ethernet header */
+	uint16_t caplen;   /* bytes of packet */
+	uint8_t packet[DROPMON_PKT_BYTES];
+};
+
+struct ksyms;
+struct reasons;
+
+struct evrecord_decoder {
+	struct ksyms *ksyms;	 /* NULL: frames as addresses */
+	struct reasons *reasons; /* NULL: reasons as numbers */
+	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+};
+
+/* Fills r from a kernel event: names the reason, symbolizes the location
+ * and the stack (leaving out the tracing machinery's own frames on top),
+ * converts the time. ev must have been bounded (events.c does). */
+void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
+		     const struct evrecord_decoder *d);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC now, in ns. */
+int64_t evrecord_clock_offset(void);
+
+#endif

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `dropmon print` and `dropmon pcap`: events stored by `collect -o`, read
+ * back line by line. A corrupt line is reported with its number and
+ * skipped; every other event still comes out. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "evjson.h"
+#include "evrecord.h"
+#include "evtext.h"
+#include "log.h"
+#include "pcapng.h"
+#include "pktfilter.h"
+#include "strbuf.h"
+#include "version.h"
+
+#define DEFAULT_INPUT "dropmon.data"
+#define DEFAULT_PCAP "drops.pcapng"
+/* A stored event is a few KiB; a longer line is not one of ours. */
+#define LINE_MAX_BYTES (1u << 20)
+/* pcapng output is written out in pieces of about this size. */
+#define FLUSH_BYTES (1u << 20)
+
+struct stored_config {
+	const char *input;
+	const char *output; /* pcap only */
+	const char *filter;
+	bool utc;
+	bool pcap;
+};
+
+struct reader {
+	FILE *f;
+	const char *path;
+	char *line;
+	size_t cap;
+	uint64_t lineno;
+	uint64_t bad; /* lines skipped */
+};
+
+/* The next event of the file into r: 1, 0 at the end, or a negative errno
+ * for a read error. Corrupt lines are reported and skipped. */
+static int reader_next(struct reader *rd, struct evrecord *r)
+{
+	const char *why;
+	ssize_t n;
+
+	while ((n = getline(&rd->line, &rd->cap, rd->f)) >= 0) {
+		size_t len = (size_t)n;
+
+		rd->lineno++;
+		while (len && (rd->line[len - 1] == '\n' || rd->line[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		if (len > LINE_MAX_BYTES) {
+			why = "line too long";
+		} else if (evjson_parse(rd->line, len, r, &why) == 0) {
+			return 1;
+		}
+		pr_warn("%s:%" PRIu64 ": %s; line skipped\n", rd->path, rd->lineno, why);
+		rd->bad++;
+	}
+	return ferror(rd->f) ? -EIO : 0;
+}
+
+static void usage(FILE *f, bool pcap)
+{
+	if (pcap)
+		fprintf(f, "Usage: dropmon pcap [-i FILE] [-o FILE] [--filter=EXPR]\n"
+			   "Write the packets of stored events (dropmon collect -o) as a pcapng\n"
+			   "capture: one interface per (netns, device), and a comment per packet\n"
+			   "naming the drop reason, function, netns and task.\n\n"
+			   "  -i, --input=FILE   events to read (default " DEFAULT_INPUT ")\n"
+			   "  -o, --output=FILE  capture to write (default " DEFAULT_PCAP
+			   "; - for stdout)\n"
+			   "  --filter=EXPR      only packets matching a pcap-filter expression\n"
+			   "  -h, --help         print this help and exit\n");
+	else
+		fprintf(f, "Usage: dropmon print [-i FILE] [--utc] [--filter=EXPR]\n"
+			   "Print stored events (dropmon collect -o) as collect prints them.\n\n"
+			   "  -i, --input=FILE   events to read (default " DEFAULT_INPUT ")\n"
+			   "  --utc              wall-clock UTC times instead of monotonic ns\n"
+			   "  --filter=EXPR      only packets matching a pcap-filter expression\n"
+			   "  -h, --help         print this help and exit\n");
+}
+
+enum { OPT_UTC = 256, OPT_FILTER };
+
+static int parse_flags(int argc, char **argv, struct stored_config *cfg)
+{
+	static const struct option options[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "utc", no_argument, NULL, OPT_UTC },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, cfg->pcap ? "hi:o:" : "hi:", options, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			cfg->input = optarg;
+			break;
+		case 'o':
+			if (!cfg->pcap) {
+				usage(stderr, false);
+				return -EINVAL;
+			}
+			cfg->output = optarg;
+			break;
+		case OPT_UTC:
+			cfg->utc = true;
+			break;
+		case OPT_FILTER:
+			cfg->filter = optarg;
+			break;
+		case 'h':
+			usage(stdout, cfg->pcap);
+			return 1;
+		default:
+			usage(stderr, cfg->pcap);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int write_all(FILE *f, struct strbuf *sb)
+{
+	if (sb->err)
+		return sb->err;
+	if (sb->len && fwrite(sb->buf, 1, sb->len, f) != sb->len)
+		return -EIO;
+	strbuf_reset(sb);
+	return 0;
+}
+
+/* One packet of the capture; events without packet bytes have none. */
+static int add_packet(struct pcapng_writer *w, const struct evrecord *r, struct strbuf *comment)
+{
+	uint64_t ts = r->wall_ns > 0 ? (uint64_t)r->wall_ns : r->time_ns;
+	/* skb->len counts from the network header at a receive drop; the
+	 * Ethernet header in front of it is part of the frame. */
+	uint32_t origlen = r->len + (r->mac ? 14 : 0);
+	int iface;
+
+	iface = pcapng_interface(w, r->netns, r->ifindex,
+				 r->mac ? PCAPNG_LINKTYPE_ETHERNET : PCAPNG_LINKTYPE_RAW, r->dev);
+	if (iface < 0)
+		return iface;
+	strbuf_reset(comment);
+	strbuf_printf(comment, "drop reason %s; function %s; netns %" PRIu32 "; task %s %" PRIu32,
+		      r->reason, r->function[0] ? r->function : "?", r->netns, r->comm, r->tgid);
+	if (comment->err)
+		return comment->err;
+	return pcapng_packet(w, iface, ts, r->packet, r->caplen,
+			     origlen > r->caplen ? origlen : r->caplen, comment->buf);
+}
+
+static int run(int argc, char **argv, bool pcap)
+{
+	struct stored_config cfg = { .input = DEFAULT_INPUT, .output = DEFAULT_PCAP, .pcap = pcap };
+	struct reader rd = { 0 };
+	struct strbuf out = STRBUF_INIT, comment = STRBUF_INIT;
+	struct evtext_opts text = { 0 };
+	struct pcapng_writer *w = NULL;
+	struct pktfilter *filter = NULL;
+	struct evrecord *r = NULL;
+	uint64_t shown = 0, nodata = 0, filtered = 0;
+	FILE *dst = stdout;
+	char why[256];
+	int err;
+
+	err = parse_flags(argc, argv, &cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	text.utc = cfg.utc;
+	if (cfg.filter && pktfilter_new(cfg.filter, &filter, why, sizeof(why))) {
+		pr_err("--filter '%s': %s\n", cfg.filter, why);
+		return 2;
+	}
+	r = malloc(sizeof(*r));
+	rd.path = cfg.input;
+	rd.f = strcmp(cfg.input, "-") == 0 ? stdin : fopen(cfg.input, "re");
+	if (!r || !rd.f) {
+		err = -errno;
+		pr_err("cannot read %s: %s\n", cfg.input, strerror(errno));
+		goto cleanup;
+	}
+	if (pcap && strcmp(cfg.output, "-") != 0) {
+		dst = fopen(cfg.output, "we");
+		if (!dst) {
+			err = -errno;
+			pr_err("cannot write %s: %s\n", cfg.output, strerror(errno));
+			goto cleanup;
+		}
+	}
+	if (pcap) {
+		w = pcapng_new(&out, "dropmon " DROPMON_VERSION);
+		if (!w) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	while ((err = reader_next(&rd, r)) > 0) {
+		if (filter && !pktfilter_match(filter, r->mac, r->packet, r->caplen, r->len)) {
+			filtered++;
+			continue;
+		}
+		if (pcap && !r->caplen) {
+			nodata++;
+			continue;
+		}
+		err = pcap ? add_packet(w, r, &comment) : evtext_format(&out, r, &text);
+		if (err)
+			break;
+		shown++;
+		if (!pcap || out.len >= FLUSH_BYTES) {
+			err = write_all(dst, &out);
+			if (err)
+				break;
+		}
+	}
+	if (!err)
+		err = write_all(dst, &out);
+	if (err) {
+		pr_err("%s: %s\n", err == -EIO && rd.f && ferror(rd.f) ? cfg.input : "writing",
+		       strerror(-err));
+		goto cleanup;
+	}
+	if (pcap)
+		pr_info("%" PRIu64 " packets written to %s; %" PRIu64
+			" events without packet bytes, %" PRIu64 " filtered out, %" PRIu64
+			" corrupt lines skipped\n",
+			shown, cfg.output, nodata, filtered, rd.bad);
+	else if (rd.bad || filtered)
+		pr_info("%" PRIu64 " events printed; %" PRIu64 " filtered out, %" PRIu64
+			" corrupt lines skipped\n",
+			shown, filtered, rd.bad);
+cleanup:
+	if (dst && dst != stdout && fclose(dst) != 0 && !err) {
+		pr_err("writing %s: %s\n", cfg.output, strerror(errno));
+		err = -EIO;
+	}
+	if (rd.f && rd.f != stdin)
+		fclose(rd.f);
+	free(rd.line);
+	pcapng_free(w);
+	pktfilter_free(filter);
+	strbuf_free(&out);
+	strbuf_free(&comment);
+	free(r);
+	/* A corrupt line is not fatal, but scripts should notice it. */
+	return err || rd.bad ? 1 : 0;
+}
+
+int cmd_print(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
+
+int cmd_pcap(int argc, char **argv)
+{
+	return run(argc, argv, true);
+}

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for evjson: exact output, round trips, hand-written and hostile
+ * lines (every parse runs on an exactly-sized heap copy so ASan sees over-reads). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "evjson.h"
+
+#define BASE "{\"v\":1,\"time_ns\":1,\"reason\":\"R\""
+
+/* Parses s[0..n) from a heap copy of exactly n bytes. */
+static int parse_n(const char *s, size_t n, struct evrecord *r, const char **why)
+{
+	char *copy = malloc(n ? n : 1);
+	int err;
+
+	assert_non_null(copy);
+	memcpy(copy, s, n);
+	*why = NULL;
+	err = evjson_parse(copy, n, r, why);
+	free(copy);
+	return err;
+}
+
+static int parse_str(const char *s, struct evrecord *r, const char **why)
+{
+	return parse_n(s, strlen(s), r, why);
+}
+
+static struct evrecord *rec_new(void)
+{
+	struct evrecord *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	return r;
+}
+
+static void expect_ok(const char *line, struct evrecord *r)
+{
+	const char *why;
+	int err = parse_str(line, r, &why);
+
+	if (err)
+		fail_msg("%s: %s", line, why);
+}
+
+static void expect_error(const char *line, const char *want)
+{
+	struct evrecord *r = rec_new();
+	const char *why = NULL;
+	int err = parse_str(line, r, &why);
+
+	if (err != -EINVAL)
+		fail_msg("parsed, expected \"%s\": %s", want, line);
+	assert_non_null(why);
+	if (strcmp(why, want) != 0)
+		fail_msg("got \"%s\", expected \"%s\": %s", why, want, line);
+	free(r);
+}
+
+/* BASE, the extra members and the closing brace. */
+static void expect_error_extra(const char *extra, const char *want)
+{
+	char line[2048];
+
+	assert_true((size_t)snprintf(line, sizeof(line), "%s%s}", BASE, extra) < sizeof(line));
+	expect_error(line, want);
+}
+
+static void expect_ok_extra(const char *extra, struct evrecord *r)
+{
+	char line[2048];
+
+	assert_true((size_t)snprintf(line, sizeof(line), "%s%s}", BASE, extra) < sizeof(line));
+	expect_ok(line, r);
+}
+
+static void fill_full(struct evrecord *r)
+{
+	uint32_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->time_ns = UINT64_MAX;
+	r->wall_ns = 1795674072123456789LL;
+	r->cpu = 4095;
+	r->pid = UINT32_MAX;
+	r->tgid = 1;
+	memcpy(r->comm, "a\"b\\c\nd\x01\x1f\xff\t/", 13);
+	snprintf(r->reason, sizeof(r->reason), "subsys/%0*d", (int)sizeof(r->reason) - 8, 7);
+	r->reason_code = 0x10002;
+	r->location = 0xffffffff81c8a3afULL;
+	memset(r->function, 'f', sizeof(r->function) - 1);
+	r->nframes = DROPMON_STACK_DEPTH;
+	for (i = 0; i < DROPMON_STACK_DEPTH; i++)
+		snprintf(r->frames[i], sizeof(r->frames[i]), "frame_%u+0x%x [mod\\\"%u]", i, i * 3,
+			 i);
+	memset(r->frames[5], 'x', sizeof(r->frames[5]) - 1);
+	r->ifindex = 7;
+	r->rx_ifindex = UINT32_MAX;
+	memcpy(r->dev, "\xc3\xa9th\x7f\b\f\r0123456", 15);
+	r->netns = 4026532245U;
+	r->len = 65535;
+	r->l3_proto = 0xffff;
+	r->mac = true;
+	r->caplen = DROPMON_PKT_BYTES;
+	for (i = 0; i < DROPMON_PKT_BYTES; i++)
+		r->packet[i] = (uint8_t)(i * 7 + 3);
+}
+
+#define assert_field_equal(a, b, m) assert_memory_equal(&(a)->m, &(b)->m, sizeof((a)->m))
+
+static void assert_records_equal(const struct evrecord *a, const struct evrecord *b)
+{
+	assert_field_equal(a, b, time_ns);
+	assert_field_equal(a, b, wall_ns);
+	assert_field_equal(a, b, cpu);
+	assert_field_equal(a, b, pid);
+	assert_field_equal(a, b, tgid);
+	assert_field_equal(a, b, comm);
+	assert_field_equal(a, b, reason);
+	assert_field_equal(a, b, reason_code);
+	assert_field_equal(a, b, location);
+	assert_field_equal(a, b, function);
+	assert_field_equal(a, b, nframes);
+	assert_field_equal(a, b, frames);
+	assert_field_equal(a, b, ifindex);
+	assert_field_equal(a, b, rx_ifindex);
+	assert_field_equal(a, b, dev);
+	assert_field_equal(a, b, netns);
+	assert_field_equal(a, b, len);
+	assert_field_equal(a, b, l3_proto);
+	assert_field_equal(a, b, mac);
+	assert_field_equal(a, b, caplen);
+	assert_field_equal(a, b, packet);
+}
+
+static void round_trip(const struct evrecord *in)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct evrecord *out = rec_new();
+	const char *why = NULL;
+
+	assert_int_equal(evjson_write(&sb, in), 0);
+	assert_true(sb.len > 0 && sb.buf[sb.len - 1] == '\n');
+	assert_null(memchr(sb.buf, '\n', sb.len - 1));
+	if (parse_n(sb.buf, sb.len, out, &why))
+		fail_msg("%s: %s", sb.buf, why);
+	assert_records_equal(in, out);
+	/* without the '\n' as well */
+	assert_int_equal(parse_n(sb.buf, sb.len - 1, out, &why), 0);
+	assert_records_equal(in, out);
+	strbuf_free(&sb);
+	free(out);
+}
+
+static void test_round_trip(void **state)
+{
+	struct evrecord *r = rec_new();
+
+	(void)state;
+	fill_full(r);
+	round_trip(r);
+
+	r->wall_ns = -1; /* before the epoch: the fraction still counts up */
+	r->mac = false;
+	r->caplen = 1; /* bytes past caplen read back as zero */
+	memset(r->packet + 1, 0, sizeof(r->packet) - 1);
+	round_trip(r);
+	r->wall_ns = INT64_MAX;
+	round_trip(r);
+	r->wall_ns = INT64_MIN;
+	round_trip(r);
+
+	memset(r, 0, sizeof(*r));
+	round_trip(r);
+	free(r);
+}
+
+static void test_exact_output(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct evrecord *r = rec_new();
+
+	(void)state;
+	r->time_ns = 4719317767760ULL;
+	r->wall_ns = 1795674072123456789LL;
+	r->pid = 17464;
+	r->tgid = 17464;
+	strcpy(r->comm, "dropgen");
+	strcpy(r->reason, "NO_SOCKET");
+	r->reason_code = 2;
+	r->location = 0xffffffff81c8a3afULL;
+	strcpy(r->function, "tcp_v6_rcv");
+	r->nframes = 2;
+	strcpy(r->frames[0], "sk_skb_reason_drop+0x90");
+	strcpy(r->frames[1], "tcp_v6_rcv+0x34f");
+	r->ifindex = 1;
+	strcpy(r->dev, "lo");
+	r->rx_ifindex = 1;
+	r->netns = 4026532245U;
+	r->len = 40;
+	r->l3_proto = 34525;
+	r->mac = true;
+	r->caplen = 4;
+	memcpy(r->packet, "\xde\xad\xbe\xef", 4);
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_string_equal(
+	    sb.buf,
+	    "{\"v\":1,\"time_ns\":4719317767760,\"wall_time\":\"2026-11-26T06:21:12.123456789Z\","
+	    "\"cpu\":0,\"pid\":17464,\"tgid\":17464,\"comm\":\"dropgen\",\"reason\":\"NO_SOCKET\","
+	    "\"reason_code\":2,\"location\":\"0xffffffff81c8a3af\",\"function\":\"tcp_v6_rcv\","
+	    "\"stack\":[\"sk_skb_reason_drop+0x90\",\"tcp_v6_rcv+0x34f\"],\"ifindex\":1,"
+	    "\"dev\":\"lo\",\"rx_ifindex\":1,\"netns\":4026532245,\"len\":40,\"l3_proto\":34525,"
+	    "\"packet_start\":\"mac\",\"packet\":\"deadbeef\"}\n");
+
+	/* Appends; no wall_time when unknown; escapes. */
+	memset(r, 0, sizeof(*r));
+	memcpy(r->comm, "q\"\\\n\r\t\b\f\x01\x1f\x80/", 12);
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_string_equal(
+	    strchr(sb.buf, '\n') + 1,
+	    "{\"v\":1,\"time_ns\":0,\"cpu\":0,\"pid\":0,\"tgid\":0,"
+	    "\"comm\":\"q\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u001f\x80/\",\"reason\":\"\","
+	    "\"reason_code\":0,\"location\":\"0x0\",\"function\":\"\",\"stack\":[],\"ifindex\":0,"
+	    "\"dev\":\"\",\"rx_ifindex\":0,\"netns\":0,\"len\":0,\"l3_proto\":0,"
+	    "\"packet_start\":\"network\",\"packet\":\"\"}\n");
+
+	/* A full comm (no NUL) is written from its 16 bytes, never past them. */
+	strbuf_reset(&sb);
+	memset(r, 0, sizeof(*r));
+	memset(r->comm, 'c', sizeof(r->comm));
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_non_null(strstr(sb.buf, "\"comm\":\"cccccccccccccccc\",\"reason\""));
+
+	r->wall_ns = -1;
+	strbuf_reset(&sb);
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_non_null(strstr(sb.buf, "\"wall_time\":\"1969-12-31T23:59:59.999999999Z\""));
+
+	strbuf_free(&sb);
+	free(r);
+}
+
+static void test_hand_written(void **state)
+{
+	struct evrecord *r = rec_new();
+
+	(void)state;
+	/* Whitespace anywhere, any order, \r\n ending. */
+	expect_ok(" \t{ \"packet\" : \"0A0b\" ,\n\"reason\"\r:\t\"X\" , \"time_ns\" :5,"
+		  "\"stack\" : [ \"a\" , \"b\" ] , \"packet_start\":\"network\" ,\"v\" : 1 ,"
+		  "\"wall_time\":\"1970-01-01T00:00:01.5Z\", \"comm\" : \"\" } \r\n",
+		  r);
+	assert_int_equal(r->time_ns, 5);
+	assert_string_equal(r->reason, "X");
+	assert_int_equal(r->reason_code, 0);
+	assert_int_equal(r->caplen, 2);
+	assert_memory_equal(r->packet, "\x0a\x0b", 2);
+	assert_false(r->mac);
+	assert_int_equal(r->nframes, 2);
+	assert_string_equal(r->frames[1], "b");
+	assert_int_equal(r->wall_ns, 1500000000);
+
+	/* Unknown fields of every type, nested, are skipped; newer version. */
+	expect_ok("{\"v\":2,\"x1\":null,\"x2\":true,\"x3\":false,\"x4\":-1.5e+10,\"x5\":0,"
+		  "\"x6\":\"s\\u00e9\\\"\",\"x7\":[1,[2,{\"a\":[]}],{}],"
+		  "\"x8\":{\"b\":{\"c\":[{\"d\":null}]},\"e\":[]},\"x9\":[],\"x10\":{},"
+		  "\"time_ns\":9,\"pid\":4294967295,\"reason\":\"Y\",\"x11\":-0.0E-3}",
+		  r);
+	assert_int_equal(r->time_ns, 9);
+	assert_int_equal(r->pid, UINT32_MAX);
+	assert_string_equal(r->reason, "Y");
+
+	/* \u escapes, a surrogate pair included, become UTF-8; keys may be escaped. */
+	expect_ok_extra(",\"dev\":\"\\u0041\\u00e9\\ud83d\\ude00\\/\",\"\\u0063omm\":\"\\u20ac\"",
+			r);
+	assert_string_equal(r->dev, "A\xc3\xa9\xf0\x9f\x98\x80/");
+	assert_string_equal(r->comm, "\xe2\x82\xac");
+
+	/* Duplicates: the last wins, whole (no bytes left from the first). */
+	expect_ok_extra(
+	    ",\"comm\":\"longer name\",\"comm\":\"ab\",\"stack\":[\"x\",\"y\"],"
+	    "\"stack\":[\"z\"],\"packet_start\":\"mac\",\"packet\":\"ffff\",\"packet\":\"01\"",
+	    r);
+	assert_memory_equal(r->comm, "ab\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	assert_int_equal(r->nframes, 1);
+	assert_string_equal(r->frames[0], "z");
+	assert_int_equal(r->frames[1][0], 0);
+	assert_int_equal(r->caplen, 1);
+	assert_memory_equal(r->packet, "\x01\0", 2);
+	assert_true(r->mac);
+
+	/* reason_code alone names the reason by number. */
+	expect_ok("{\"v\":1,\"time_ns\":0,\"reason_code\":77}", r);
+	assert_string_equal(r->reason, "77");
+	assert_int_equal(r->reason_code, 77);
+
+	/* Longest strings that fit; limits of integers; packet_start alone. */
+	expect_ok_extra(",\"comm\":\"123456789012345\",\"dev\":\"abcdefghijklmno\","
+			"\"time_ns\":18446744073709551615,\"l3_proto\":65535,"
+			"\"location\":\"0XFFFFFFFFFFFFFFFF\",\"packet_start\":\"mac\"",
+			r);
+	assert_int_equal(r->time_ns, UINT64_MAX);
+	assert_int_equal(r->l3_proto, 65535);
+	assert_int_equal(r->location, UINT64_MAX);
+	assert_int_equal(r->caplen, 0);
+	expect_ok_extra(",\"location\":\"0x00000000000000000001\"", r);
+	assert_int_equal(r->location, 1);
+
+	/* The full 256 bytes of packet; 32 frames. */
+	{
+		char extra[1024];
+		size_t n = (size_t)snprintf(extra, sizeof(extra),
+					    ",\"packet_start\":\"mac\",\"packet\":\"");
+		int i;
+
+		for (i = 0; i < DROPMON_PKT_BYTES; i++)
+			n += (size_t)snprintf(extra + n, sizeof(extra) - n, "%02X", i);
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n, "\",\"stack\":[");
+		for (i = 0; i < DROPMON_STACK_DEPTH; i++)
+			n += (size_t)snprintf(extra + n, sizeof(extra) - n, "%s\"f%d\"",
+					      i ? "," : "", i);
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n, "]");
+		assert_true(n < sizeof(extra));
+		expect_ok_extra(extra, r);
+		assert_int_equal(r->caplen, DROPMON_PKT_BYTES);
+		assert_int_equal(r->packet[255], 255);
+		assert_int_equal(r->nframes, DROPMON_STACK_DEPTH);
+		assert_string_equal(r->frames[31], "f31");
+	}
+
+	/* Dates around the edges and leap days. */
+	expect_ok_extra(",\"wall_time\":\"2024-02-29T23:59:59.000000001Z\"", r);
+	expect_ok_extra(",\"wall_time\":\"2262-04-11T23:47:16.854775807Z\"", r);
+	assert_int_equal(r->wall_ns, INT64_MAX);
+	expect_ok_extra(",\"wall_time\":\"1677-09-21T00:12:43.145224192Z\"", r);
+	assert_int_equal(r->wall_ns, INT64_MIN);
+	free(r);
+}
+
+static void test_errors(void **state)
+{
+	char s[512];
+
+	(void)state;
+	expect_error("", "not a JSON object");
+	expect_error("\n", "not a JSON object");
+	expect_error("[]", "not a JSON object");
+	expect_error("\"v\"", "not a JSON object");
+	expect_error("{}", "missing field \"v\"");
+	expect_error("{\"time_ns\":1,\"reason\":\"R\"}", "missing field \"v\"");
+	expect_error("{\"v\":1,\"reason\":\"R\"}", "missing field \"time_ns\"");
+	expect_error("{\"v\":1,\"time_ns\":1}", "missing field \"reason\"");
+	expect_error_extra(",\"packet\":\"00\"", "missing field \"packet_start\"");
+
+	/* trailing garbage; whitespace is fine */
+	expect_error(BASE "}x", "trailing garbage after the object");
+	expect_error(BASE "} \n x", "trailing garbage after the object");
+	expect_error(BASE "}}", "trailing garbage after the object");
+	expect_error(BASE "}\n{}", "trailing garbage after the object");
+
+	/* JSON syntax */
+	expect_error_extra(",", "expected a field name");
+	expect_error_extra(",x:1", "expected a field name");
+	expect_error_extra(",\"x\"1", "expected ':'");
+	expect_error_extra(",\"x\":", "bad value");
+	expect_error_extra(" \"x\":1", "expected ',' or '}'");
+	expect_error_extra(",\"x\":tru", "bad value");
+	expect_error_extra(",\"x\":nul", "bad value");
+	expect_error_extra(",\"x\":[1,]", "bad value");
+	expect_error_extra(",\"x\":[1 2]", "expected ',' or ']'");
+	expect_error_extra(",\"x\":{\"a\"}", "expected ':'");
+	expect_error_extra(",\"x\":{\"a\":1,}", "expected a field name");
+	expect_error_extra(",\"x\":{1:1}", "expected a field name");
+	expect_error_extra(",\"x\":01", "expected ',' or '}'");
+	expect_error_extra(",\"x\":1.", "bad number");
+	expect_error_extra(",\"x\":1e", "bad number");
+	expect_error_extra(",\"x\":-", "bad number");
+	expect_error_extra(",\"x\":+1", "bad value");
+	expect_error_extra(",\"x\":'a'", "bad value");
+	expect_error_extra(",\"x\":\"a\\x\"", "bad string escape");
+	expect_error_extra(",\"x\":\"a\tb\"", "control byte in string");
+	expect_error_extra(",\"x\":\"\\u00zz\"", "bad string escape");
+	expect_error_extra(",\"dev\":\"\\u0000\"", "bad string escape");
+	expect_error_extra(",\"dev\":\"\\ud800\"", "bad string escape");
+	expect_error_extra(",\"dev\":\"\\ud800\\u0041\"", "bad string escape");
+	expect_error_extra(",\"dev\":\"\\udc00\\ud800\"", "bad string escape");
+	expect_error_extra(",\"dev\":\"\\u12\"", "bad string escape");
+
+	/* types and numbers */
+	expect_error_extra(",\"pid\":4294967296", "field \"pid\" out of range");
+	expect_error_extra(",\"pid\":-1", "field \"pid\" out of range");
+	expect_error_extra(",\"pid\":-0", "field \"pid\" out of range");
+	expect_error_extra(",\"pid\":1.0", "field \"pid\" is not an integer");
+	expect_error_extra(",\"pid\":1e3", "field \"pid\" is not an integer");
+	expect_error_extra(",\"pid\":\"1\"", "field \"pid\" has the wrong type");
+	expect_error_extra(",\"pid\":null", "field \"pid\" has the wrong type");
+	expect_error_extra(",\"netns\":99999999999", "field \"netns\" out of range");
+	expect_error_extra(",\"l3_proto\":65536", "field \"l3_proto\" out of range");
+	expect_error_extra(",\"time_ns\":18446744073709551616", "field \"time_ns\" out of range");
+	expect_error_extra(",\"time_ns\":100000000000000000000000000",
+			   "field \"time_ns\" out of range");
+	expect_error_extra(",\"time_ns\":-5", "field \"time_ns\" out of range");
+	expect_error("{\"v\":0,\"time_ns\":1,\"reason\":\"R\"}", "field \"v\" out of range");
+	expect_error("{\"v\":1.5,\"time_ns\":1,\"reason\":\"R\"}", "field \"v\" is not an integer");
+	expect_error("{\"v\":\"1\",\"time_ns\":1,\"reason\":\"R\"}",
+		     "field \"v\" has the wrong type");
+	expect_error_extra(",\"comm\":1", "field \"comm\" has the wrong type");
+	expect_error_extra(",\"stack\":\"a\"", "field \"stack\" has the wrong type");
+	expect_error_extra(",\"stack\":[\"a\",1]", "field \"stack\" has the wrong type");
+	expect_error_extra(",\"stack\":[\"a\",]", "field \"stack\" has the wrong type");
+	expect_error_extra(",\"packet\":0", "field \"packet\" has the wrong type");
+	expect_error_extra(",\"location\":1234", "field \"location\" has the wrong type");
+
+	/* strings too long for their field */
+	expect_error_extra(",\"comm\":\"0123456789abcdef\"", "field \"comm\" too long");
+	expect_error_extra(",\"comm\":\"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"",
+			   "field \"comm\" too long");
+	expect_error_extra(",\"dev\":\"0123456789abcdef\"", "field \"dev\" too long");
+	snprintf(s, sizeof(s), ",\"reason\":\"%0*d\"", EVRECORD_NAME_MAX, 0);
+	expect_error_extra(s, "field \"reason\" too long");
+	snprintf(s, sizeof(s), ",\"function\":\"%0*d\"", EVRECORD_FRAME_MAX, 0);
+	expect_error_extra(s, "field \"function\" too long");
+	snprintf(s, sizeof(s), ",\"stack\":[\"a\",\"%0*d\"]", EVRECORD_FRAME_MAX, 0);
+	expect_error_extra(s, "stack frame too long");
+	snprintf(s, sizeof(s), ",\"wall_time\":\"%0*d\"", 100, 0);
+	expect_error_extra(s, "bad wall_time");
+	snprintf(s, sizeof(s), ",\"location\":\"0x%0*d\"", 100, 0);
+	expect_error_extra(s, "field \"location\" out of range");
+
+	/* stack, packet, location, packet_start */
+	{
+		char extra[1024] = ",\"stack\":[\"0\"";
+		int i;
+
+		for (i = 1; i <= DROPMON_STACK_DEPTH; i++)
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), ",\"%d\"",
+				 i);
+		strcat(extra, "]");
+		expect_error_extra(extra, "stack too deep");
+
+		strcpy(extra, ",\"packet_start\":\"mac\",\"packet\":\"");
+		for (i = 0; i <= DROPMON_PKT_BYTES; i++)
+			strcat(extra, "ab");
+		strcat(extra, "\"");
+		expect_error_extra(extra, "packet too long");
+	}
+	expect_error_extra(",\"packet_start\":\"mac\",\"packet\":\"abc\"", "packet is not hex");
+	expect_error_extra(",\"packet_start\":\"mac\",\"packet\":\"0g\"", "packet is not hex");
+	expect_error_extra(",\"packet_start\":\"mac\",\"packet\":\" 0\"", "packet is not hex");
+	expect_error_extra(",\"location\":\"ffff\"", "location is not hex");
+	expect_error_extra(",\"location\":\"0x\"", "location is not hex");
+	expect_error_extra(",\"location\":\"0x12z\"", "location is not hex");
+	expect_error_extra(",\"location\":\"0x10000000000000000\"",
+			   "field \"location\" out of range");
+	expect_error_extra(",\"packet_start\":\"eth\"", "bad packet_start");
+	expect_error_extra(",\"packet_start\":\"\"", "bad packet_start");
+
+	/* wall_time */
+	expect_error_extra(",\"wall_time\":5", "field \"wall_time\" has the wrong type");
+	expect_error_extra(",\"wall_time\":\"\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26T06:21:12\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26 06:21:12Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26T06:21:12.Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26T06:21:12.1234567891Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26T06:21:12ZZ\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26T06:21:12+01:00\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-02-29T00:00:00Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-13-01T00:00:00Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-00-01T00:00:00Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26T24:00:00Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26T06:60:00Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-11-26T06:21:60Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2026-1-26T06:21:12Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"+026-11-26T06:21:12Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"2262-04-11T23:47:16.854775808Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"1677-09-21T00:12:43.145224191Z\"", "bad wall_time");
+	expect_error_extra(",\"wall_time\":\"9999-12-31T23:59:59Z\"", "bad wall_time");
+}
+
+static void test_nesting(void **state)
+{
+	char *line = malloc(4096);
+	struct evrecord *r = rec_new();
+	size_t n;
+	int i;
+
+	(void)state;
+	assert_non_null(line);
+	memset(line, '[', 1000);
+	line[1000] = '\0';
+	expect_error(line, "not a JSON object");
+
+	for (i = 0; i < 3; i++) {
+		static const int depths[] = { 32, 33, 1000 };
+		int d = depths[i], j;
+
+		n = (size_t)sprintf(line, "%s,\"x\":", BASE);
+		for (j = 0; j < d; j++)
+			n += (size_t)sprintf(line + n, "%s", j % 2 ? "[" : "{\"k\":");
+		for (j = d - 1; j >= 0; j--)
+			line[n++] = j % 2 ? ']' : '}';
+		strcpy(line + n, "}");
+		if (d <= 32)
+			expect_ok(line, r);
+		else
+			expect_error(line, "nesting too deep");
+	}
+	/* Unclosed, and deep: still an error. */
+	n = (size_t)sprintf(line, "%s,\"x\":", BASE);
+	memset(line + n, '[', 1000);
+	line[n + 1000] = '\0';
+	expect_error(line, "nesting too deep");
+	free(line);
+	free(r);
+}
+
+/* Every proper prefix of a valid line fails, and none is read past its end. */
+static void test_truncated(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct evrecord *in = rec_new(), *out = rec_new();
+	const char *why;
+	size_t n, obj;
+
+	(void)state;
+	fill_full(in);
+	assert_int_equal(evjson_write(&sb, in), 0);
+	obj = sb.len - 1; /* without the '\n' */
+	for (n = 0; n < obj; n++) {
+		why = NULL;
+		if (parse_n(sb.buf, n, out, &why) != -EINVAL)
+			fail_msg("prefix of %zu bytes parsed", n);
+		assert_non_null(why);
+	}
+	assert_int_equal(parse_n(sb.buf, obj, out, &why), 0);
+	assert_int_equal(parse_n(sb.buf, obj + 1, out, &why), 0);
+	strbuf_free(&sb);
+	free(in);
+	free(out);
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random mutations never crash; whatever parses writes out and reads back the same. */
+static void test_mutations(void **state)
+{
+	static const char interesting[] = "{}[]\",:\\u0123456789abcdefxXZT.-+eE \n\t\x01\x80\xff";
+	struct strbuf sb = STRBUF_INIT, again = STRBUF_INIT;
+	struct evrecord *r = rec_new(), *r2 = rec_new();
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	char *base, *buf;
+	size_t base_len, cap;
+	unsigned parsed = 0;
+	int i;
+
+	(void)state;
+	fill_full(r);
+	r->nframes = 3;
+	r->caplen = 20;
+	assert_int_equal(evjson_write(&sb, r), 0);
+	base = sb.buf;
+	base_len = sb.len;
+	cap = base_len + 16;
+	buf = malloc(cap);
+	assert_non_null(buf);
+
+	for (i = 0; i < 100000; i++) {
+		size_t len = base_len;
+		int k, nmut = 1 + (int)(rng_next(&seed) % 4);
+		const char *why;
+
+		memcpy(buf, base, base_len);
+		for (k = 0; k < nmut; k++) {
+			uint64_t x = rng_next(&seed);
+			size_t pos = len ? (size_t)(x >> 8) % len : 0;
+			char ch = (x & 1) ? interesting[(x >> 1) % (sizeof(interesting) - 1)]
+					  : (char)(x >> 40);
+
+			switch (x % 5) {
+			case 0:
+			case 1:
+				if (len)
+					buf[pos] = ch;
+				break;
+			case 2:
+				if (len) {
+					memmove(buf + pos, buf + pos + 1, len - pos - 1);
+					len--;
+				}
+				break;
+			case 3:
+				if (len < cap) {
+					memmove(buf + pos + 1, buf + pos, len - pos);
+					buf[pos] = ch;
+					len++;
+				}
+				break;
+			default:
+				len = pos;
+				break;
+			}
+		}
+		if (parse_n(buf, len, r, &why) == 0) {
+			parsed++;
+			strbuf_reset(&again);
+			assert_int_equal(evjson_write(&again, r), 0);
+			assert_int_equal(parse_n(again.buf, again.len, r2, &why), 0);
+			assert_records_equal(r, r2);
+		} else {
+			assert_non_null(why);
+		}
+	}
+	/* Some mutations (inside strings, say) leave the line valid. */
+	assert_true(parsed > 100);
+	free(buf);
+	strbuf_free(&sb);
+	strbuf_free(&again);
+	free(r);
+	free(r2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_exact_output),
+		cmocka_unit_test(test_hand_written), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_nesting),	     cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_mutations),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
