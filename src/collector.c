@@ -16,6 +16,7 @@
 
 #include "collector.h"
 #include "counters.h"
+#include "debug.h"
 #include "ksyms.h"
 #include "labelsets.h"
 #include "log.h"
@@ -70,6 +71,7 @@ struct collector {
 	struct labelsets *labelsets;
 	size_t labelsets_nreasons; /* reasons_count() the cache was built with */
 	struct strbuf scratch;
+	struct debug *debug; /* NULL unless --web.enable-debug */
 	double start_time;
 };
 
@@ -162,6 +164,13 @@ fail:
 	err = -errno;
 	collector_free(c);
 	return err ? err : -EINVAL;
+}
+
+void collector_set_debug(struct collector *c, struct debug *d)
+{
+	pthread_mutex_lock(&c->lock);
+	c->debug = d;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void collector_free(struct collector *c)
@@ -523,6 +532,30 @@ static bool bpf_stats_enabled(void)
 	return v == 1;
 }
 
+/* Sampled events (--web.enable-debug): what the kernel sent, held back and
+ * lost, and what slow subscribers lost. */
+static void render_events(struct collector *c, struct expo *e)
+{
+	struct expo_label ringbuf = { "stage", "ringbuf" }, sub = { "stage", "subscriber" };
+	struct debug_stats ds;
+
+	debug_stats(c->debug, &ds);
+	expo_family(e, "dropmon_events_sampled", EXPO_COUNTER,
+		    "Drop events the kernel sent to the debug endpoints (within the rate limit).");
+	expo_sample_u64(e, NULL, 0, c->snap.stats[DROPMON_STAT_EVENTS_SENT]);
+	expo_family(e, "dropmon_events_rate_limited", EXPO_COUNTER,
+		    "Drops not sent as events because of the rate limit (--debug.rate).");
+	expo_sample_u64(e, NULL, 0, c->snap.stats[DROPMON_STAT_EVENTS_LIMITED]);
+	expo_family(e, "dropmon_events_lost", EXPO_COUNTER,
+		    "Drop events lost: the kernel ring buffer was full (stage ringbuf), or a "
+		    "slow subscriber's queue was (stage subscriber).");
+	expo_sample_u64(e, &ringbuf, 1, c->snap.stats[DROPMON_STAT_EVENTS_LOST]);
+	expo_sample_u64(e, &sub, 1, ds.subscriber_lost);
+	expo_family(e, "dropmon_events_subscribers", EXPO_GAUGE,
+		    "Clients following /debug/drops or capturing /debug/pcap now.");
+	expo_sample_u64(e, NULL, 0, ds.subscribers);
+}
+
 static void render_self(struct collector *c, struct expo *e, size_t nseries, double started)
 {
 	struct loader_prog_stats ps;
@@ -556,6 +589,8 @@ static void render_self(struct collector *c, struct expo *e, size_t nseries, dou
 		    "Drops counted without device, netns and function because the counter "
 		    "map was full; they are in dropmon_drops_total with only a reason label.");
 	expo_sample_u64(e, NULL, 0, c->snap.stats[DROPMON_STAT_MAP_FULL]);
+	if (c->debug)
+		render_events(c, e);
 	expo_family(e, "dropmon_bpf_uncounted_drops", EXPO_COUNTER,
 		    "Drops that could not be counted at all, because the program was already "
 		    "running on that CPU (nested tracepoint hit) or the overflow map was full.");

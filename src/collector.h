@@ -24,6 +24,9 @@ int collector_new(struct loader *l, const struct collector_opts *opts, struct co
 		  const char **what);
 /* Renders one scrape into out (appended). Safe to call from several threads. */
 int collector_render(struct collector *c, enum expo_format format, struct strbuf *out);
+/* Adds the event metrics of --web.enable-debug to each scrape. */
+struct debug;
+void collector_set_debug(struct collector *c, struct debug *d);
 void collector_free(struct collector *c);
 
 #endif

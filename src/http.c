@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The exporter's HTTP server. One libmicrohttpd daemon per listening socket,
- * each with its own polling thread; the collector serialises scrapes. */
+ * a thread per connection; the collector serialises scrapes. */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -101,8 +101,8 @@ int http_listen(const char *address)
 	return fd;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status, const char *type,
-				 const char *body)
+enum MHD_Result http_send_text(struct MHD_Connection *conn, unsigned int status, const char *type,
+			       const char *body)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -126,7 +126,7 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
 		 "<h1>dropmon</h1>\n<p>Which packets the Linux kernel drops, where and why.</p>\n"
 		 "<p><a href=\"%s\">Metrics</a></p>\n</body></html>\n",
 		 s->opts.telemetry_path);
-	return send_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
+	return http_send_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
 }
 
 static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
@@ -150,8 +150,8 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 		strbuf_free(&body);
 		pr_warn("scrape failed: %s\n", strerror(-err));
 		snprintf(msg, sizeof(msg), "error collecting metrics: %s\n", strerror(-err));
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-				 msg);
+		return http_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				      "text/plain; charset=utf-8", msg);
 	}
 	if (gzip_accepted(encoding) && gzip_compress(body.buf, body.len, &gz) == 0) {
 		out = &gz;
@@ -189,8 +189,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	(void)upload_data;
 	/* Refused at once, connection closed: no request body is ever read. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-				 "only GET and HEAD are supported\n");
+		return http_send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+				      "text/plain; charset=utf-8",
+				      "only GET and HEAD are supported\n");
 	/* The first call only has the headers. Answering then makes MHD close
 	 * the connection (a body might follow), so every scrape would cost a
 	 * new TCP connection: GET and HEAD are answered on the second call. */
@@ -207,7 +208,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return serve_metrics(s, conn);
 	if (strcmp(url, "/") == 0)
 		return serve_landing(s, conn);
-	return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+	if (strncmp(url, "/debug/", 7) == 0) {
+		if (s->opts.debug)
+			return debug_handle(s->opts.debug, conn, url);
+		return http_send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+				      "the debug endpoints are off: start dropmon serve with "
+				      "--web.enable-debug (events carry packet contents)\n");
+	}
+	return http_send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
 }
 
 int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
@@ -228,8 +236,11 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 	s->collector = c;
 	for (i = 0; i < nfds; i++) {
 		struct MHD_Daemon *d = MHD_start_daemon(
-		    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL,
-		    NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fds[i],
+		    /* A thread per connection: a followed event stream waits for
+		     * events without holding up scrapes. */
+		    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			MHD_USE_ERROR_LOG,
+		    0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fds[i],
 		    MHD_OPTION_CONNECTION_TIMEOUT, opts->connection_timeout_s,
 		    MHD_OPTION_CONNECTION_LIMIT, opts->connection_limit,
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->per_ip_connection_limit,

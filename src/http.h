@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The exporter's HTTP server (libmicrohttpd): /, the telemetry path, 404. */
+/* The exporter's HTTP server (libmicrohttpd): /, the telemetry path, /debug/,
+ * 404. */
 #ifndef DROPMON_HTTP_H
 #define DROPMON_HTTP_H
 
+#include <microhttpd.h>
+
 #include "collector.h"
+#include "debug.h"
 
 struct http_server;
 
@@ -12,6 +16,7 @@ struct http_opts {
 	unsigned int connection_timeout_s;
 	unsigned int connection_limit;
 	unsigned int per_ip_connection_limit;
+	struct debug *debug; /* NULL: /debug/ answers 404 with how to enable it */
 };
 
 /* Binds and listens on "host:port", ":port" (all addresses, IPv6 and IPv4)
@@ -23,5 +28,8 @@ int http_listen(const char *address);
 int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
 	       struct http_server **out);
 void http_stop(struct http_server *s); /* accepts NULL */
+/* Queues a response with a copy of body. */
+enum MHD_Result http_send_text(struct MHD_Connection *conn, unsigned int status, const char *type,
+			       const char *body);
 
 #endif

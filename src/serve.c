@@ -3,6 +3,7 @@
  * and a clean detach on SIGINT/SIGTERM. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "debug.h"
 #include "http.h"
 #include "loader.h"
 #include "log.h"
@@ -29,6 +31,8 @@ struct serve_config {
 	uint32_t map_size;
 	uint64_t netns_grace_s;
 	bool force_raw_tp;
+	bool debug;
+	uint64_t debug_rate, debug_burst, debug_recent, debug_max_seconds;
 };
 
 enum {
@@ -39,6 +43,11 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_RAW_TP,
 	OPT_VERSION,
+	OPT_DEBUG,
+	OPT_DEBUG_RATE,
+	OPT_DEBUG_BURST,
+	OPT_DEBUG_RECENT,
+	OPT_DEBUG_MAX_SECONDS,
 };
 
 static const struct option serve_options[] = {
@@ -48,6 +57,11 @@ static const struct option serve_options[] = {
 	{ "bpf.force-raw-tp", no_argument, NULL, OPT_RAW_TP },
 	{ "netns.grace-period", required_argument, NULL, OPT_NETNS_GRACE },
 	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "web.enable-debug", no_argument, NULL, OPT_DEBUG },
+	{ "debug.rate", required_argument, NULL, OPT_DEBUG_RATE },
+	{ "debug.burst", required_argument, NULL, OPT_DEBUG_BURST },
+	{ "debug.recent", required_argument, NULL, OPT_DEBUG_RECENT },
+	{ "debug.max-seconds", required_argument, NULL, OPT_DEBUG_MAX_SECONDS },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -69,6 +83,13 @@ static void serve_usage(FILE *f)
 		"  --netns.grace-period=DUR   keep series of a vanished network namespace this\n"
 		"                             long, e.g. 90s, 5m (default 5m)\n"
 		"  --log.level=LEVEL          error, warn, info or debug (default info)\n"
+		"  --web.enable-debug         sample drop events and serve them on\n"
+		"                             /debug/drops and /debug/pcap (packet contents:\n"
+		"                             mind who can reach the port)\n"
+		"  --debug.rate=N             events/s sampled over all CPUs (default 100)\n"
+		"  --debug.burst=N            events a CPU may send at once (default 10)\n"
+		"  --debug.recent=N           recent events kept for snapshots (default 1000)\n"
+		"  --debug.max-seconds=N      longest /debug/pcap?seconds= capture (default 60)\n"
 		"  --version                  print the version and exit\n"
 		"  -h, --help                 print this help and exit\n",
 		DEFAULT_LISTEN);
@@ -140,6 +161,28 @@ static int parse_flags(int argc, char **argv, struct serve_config *cfg)
 			}
 			log_set_level(level);
 			break;
+		case OPT_DEBUG:
+			cfg->debug = true;
+			break;
+		case OPT_DEBUG_RATE:
+		case OPT_DEBUG_BURST:
+		case OPT_DEBUG_RECENT:
+		case OPT_DEBUG_MAX_SECONDS: {
+			static const char *const names[] = { "--debug.rate", "--debug.burst",
+							     "--debug.recent",
+							     "--debug.max-seconds" };
+			static const uint64_t maxes[] = { 1000000, 100000, 100000, 3600 };
+			uint64_t *dst[] = { &cfg->debug_rate, &cfg->debug_burst, &cfg->debug_recent,
+					    &cfg->debug_max_seconds };
+			int i = opt - OPT_DEBUG_RATE;
+
+			if (parse_u64(optarg, 1, maxes[i], dst[i])) {
+				pr_err("%s must be a number from 1 to %" PRIu64 " (got '%s')\n",
+				       names[i], maxes[i], optarg);
+				return -EINVAL;
+			}
+			break;
+		}
 		case OPT_VERSION:
 			printf("dropmon %s (revision %s)\n", DROPMON_VERSION, DROPMON_REVISION);
 			return 1;
@@ -180,7 +223,12 @@ int cmd_serve(int argc, char **argv)
 		.telemetry_path = "/metrics",
 		.map_size = 16384,
 		.netns_grace_s = 300,
+		.debug_rate = 100,
+		.debug_burst = 10,
+		.debug_recent = 1000,
+		.debug_max_seconds = 60,
 	};
+	struct debug *debug = NULL;
 	struct loader_opts lopts;
 	struct collector_opts copts;
 	struct http_opts hopts = {
@@ -218,7 +266,16 @@ int cmd_serve(int argc, char **argv)
 		fds[nfds++] = err;
 	}
 
-	lopts = (struct loader_opts){ .map_size = cfg.map_size, .force_raw_tp = cfg.force_raw_tp };
+	lopts = (struct loader_opts){
+		.map_size = cfg.map_size,
+		.force_raw_tp = cfg.force_raw_tp,
+		.events = {
+			.enabled = cfg.debug,
+			.rate = cfg.debug_rate,
+			.burst = cfg.debug_burst,
+			.ringbuf_bytes = 4u << 20,
+		},
+	};
 	err = loader_open(&lopts, &loader, &stage);
 	if (err) {
 		cli_explain_load_error(stage, err);
@@ -237,6 +294,22 @@ int cmd_serve(int argc, char **argv)
 			pr_err("%s: %s\n", what, strerror(-err));
 		goto cleanup;
 	}
+	if (cfg.debug) {
+		struct debug_opts dopts = {
+			.recent = cfg.debug_recent,
+			.queue = 256,
+			.max_subs = 8,
+			.max_seconds = (unsigned int)cfg.debug_max_seconds,
+		};
+
+		err = debug_start(loader, &dopts, &debug, &what);
+		if (err) {
+			pr_err("%s: %s\n", what, strerror(-err));
+			goto cleanup;
+		}
+		collector_set_debug(collector, debug);
+		hopts.debug = debug;
+	}
 	err = http_start(&hopts, collector, fds, nfds, &server);
 	nfds = 0; /* the server owns the sockets now */
 	if (err) {
@@ -253,7 +326,10 @@ int cmd_serve(int argc, char **argv)
 	pr_info("received %s, detaching\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	err = 0;
 cleanup:
+	/* Streams end first, so that stopping the server does not wait. */
+	debug_shutdown(debug);
 	http_stop(server);
+	debug_free(debug);
 	collector_free(collector);
 	loader_close(loader);
 	for (i = 0; i < nfds; i++)

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "evjson.h"
+#include "evpcap.h"
 #include "evrecord.h"
 #include "evtext.h"
 #include "log.h"
@@ -149,28 +150,6 @@ static int write_all(FILE *f, struct strbuf *sb)
 	return 0;
 }
 
-/* One packet of the capture; events without packet bytes have none. */
-static int add_packet(struct pcapng_writer *w, const struct evrecord *r, struct strbuf *comment)
-{
-	uint64_t ts = r->wall_ns > 0 ? (uint64_t)r->wall_ns : r->time_ns;
-	/* skb->len counts from the network header at a receive drop; the
-	 * Ethernet header in front of it is part of the frame. */
-	uint32_t origlen = r->len + (r->mac ? 14 : 0);
-	int iface;
-
-	iface = pcapng_interface(w, r->netns, r->ifindex,
-				 r->mac ? PCAPNG_LINKTYPE_ETHERNET : PCAPNG_LINKTYPE_RAW, r->dev);
-	if (iface < 0)
-		return iface;
-	strbuf_reset(comment);
-	strbuf_printf(comment, "drop reason %s; function %s; netns %" PRIu32 "; task %s %" PRIu32,
-		      r->reason, r->function[0] ? r->function : "?", r->netns, r->comm, r->tgid);
-	if (comment->err)
-		return comment->err;
-	return pcapng_packet(w, iface, ts, r->packet, r->caplen,
-			     origlen > r->caplen ? origlen : r->caplen, comment->buf);
-}
-
 static int run(int argc, char **argv, bool pcap)
 {
 	struct stored_config cfg = { .input = DEFAULT_INPUT, .output = DEFAULT_PCAP, .pcap = pcap };
@@ -221,11 +200,11 @@ static int run(int argc, char **argv, bool pcap)
 			filtered++;
 			continue;
 		}
-		if (pcap && !r->caplen) {
+		err = pcap ? evpcap_add(w, r, &comment) : evtext_format(&out, r, &text);
+		if (err == -ENODATA) {
 			nodata++;
 			continue;
 		}
-		err = pcap ? add_packet(w, r, &comment) : evtext_format(&out, r, &text);
 		if (err)
 			break;
 		shown++;

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* /debug/drops and /debug/pcap: sampled drop events over HTTP. One consumer
+ * thread decodes the ring buffer into the hub; each request reads a
+ * snapshot of the recent events or subscribes for live ones. A slow client
+ * loses events from its own queue, never stalls the others. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "debug.h"
+#include "events.h"
+#include "evhub.h"
+#include "evjson.h"
+#include "evpcap.h"
+#include "evrecord.h"
+#include "evtext.h"
+#include "http.h"
+#include "ksyms.h"
+#include "log.h"
+#include "netns.h"
+#include "parse.h"
+#include "pcapng.h"
+#include "pktfilter.h"
+#include "reasons.h"
+#include "version.h"
+
+#define DEFAULT_LIMIT 100
+/* A quiet stream sends a newline this often, so a client that left is
+ * noticed and its subscription freed. */
+#define IDLE_NEWLINE_S 10
+
+struct debug {
+	struct debug_opts o;
+	struct evhub *hub;
+	struct events *events;
+	struct evrecord_decoder dec;
+	struct evtext_opts text;
+	pthread_t thread;
+	bool thread_started;
+	atomic_bool stop;
+	struct evrecord rec; /* the consumer's */
+};
+
+static int on_event(const struct drop_event *ev, void *ctx)
+{
+	struct debug *d = ctx;
+
+	evrecord_decode(&d->rec, ev, &d->dec);
+	evhub_publish(d->hub, &d->rec);
+	return 0;
+}
+
+static void *consume(void *arg)
+{
+	struct debug *d = arg;
+
+	while (!atomic_load(&d->stop)) {
+		int n = events_poll(d->events, 200);
+
+		if (n < 0 && n != -EINTR) {
+			pr_warn("reading drop events: %s\n", strerror(-n));
+			break;
+		}
+	}
+	return NULL;
+}
+
+int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out, const char **what)
+{
+	struct netns_table *ns;
+	struct debug *d;
+	int err;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->o = *o;
+	d->dec.mono_to_real_ns = evrecord_clock_offset();
+	/* The collector's tables are its thread's; these are the consumer's. */
+	*what = "reading /proc/kallsyms for event stacks";
+	d->dec.ksyms = ksyms_load(NULL);
+	if (!d->dec.ksyms)
+		goto fail;
+	*what = "reading drop reasons for events";
+	d->dec.reasons = reasons_load(NULL, NULL);
+	if (!d->dec.reasons)
+		goto fail;
+	ns = netns_scan(NULL);
+	d->text.init_netns = ns ? netns_self(ns) : 0;
+	netns_free(ns);
+	*what = "setting up the event hub";
+	d->hub = evhub_new(o->recent, o->queue, o->max_subs);
+	if (!d->hub)
+		goto fail;
+	*what = "opening the event ring buffer";
+	d->events = events_new(loader_maps(l)->events, on_event, d);
+	if (!d->events)
+		goto fail;
+	*what = "starting the event thread";
+	err = pthread_create(&d->thread, NULL, consume, d);
+	if (err) {
+		errno = err;
+		goto fail;
+	}
+	d->thread_started = true;
+	*out = d;
+	return 0;
+fail:
+	err = errno ? -errno : -ENOMEM;
+	debug_free(d);
+	return err;
+}
+
+void debug_stats(struct debug *d, struct debug_stats *out)
+{
+	struct evhub_stats st;
+
+	evhub_stats(d->hub, &st);
+	out->published = st.published;
+	out->subscriber_lost = st.lost;
+	out->subscribers = st.subscribers;
+}
+
+void debug_shutdown(struct debug *d)
+{
+	if (d)
+		evhub_shutdown(d->hub);
+}
+
+void debug_free(struct debug *d)
+{
+	if (!d)
+		return;
+	atomic_store(&d->stop, true);
+	if (d->thread_started)
+		pthread_join(d->thread, NULL);
+	events_free(d->events);
+	evhub_free(d->hub);
+	reasons_free(d->dec.reasons);
+	ksyms_free(d->dec.ksyms);
+	free(d);
+}
+
+/* --- requests ---------------------------------------------------------- */
+
+struct request {
+	bool json;
+	bool follow;
+	uint64_t limit;	  /* events at most; 0: no limit */
+	uint64_t seconds; /* pcap: capture new events this long; 0: the recent ones */
+	struct pktfilter *filter;
+};
+
+static enum MHD_Result bad_request(struct MHD_Connection *conn, const char *msg)
+{
+	return http_send_text(conn, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8", msg);
+}
+
+/* Fills req from the query; on a bad parameter answers 400 and returns
+ * false (with *ret set). */
+static bool parse_request(struct debug *d, struct MHD_Connection *conn, bool pcap,
+			  struct request *req, enum MHD_Result *ret)
+{
+	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	const char *follow = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "follow");
+	const char *limit =
+	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, pcap ? "count" : "limit");
+	const char *seconds = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "seconds");
+	const char *filter = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "filter");
+	char why[256], msg[512];
+
+	memset(req, 0, sizeof(*req));
+	if (!pcap && format && strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+		snprintf(msg, sizeof(msg), "format must be text or json (got '%s')\n", format);
+		*ret = bad_request(conn, msg);
+		return false;
+	}
+	req->json = format && strcmp(format, "json") == 0;
+	if (!pcap && follow && strcmp(follow, "0") != 0 && strcmp(follow, "1") != 0) {
+		snprintf(msg, sizeof(msg), "follow must be 0 or 1 (got '%s')\n", follow);
+		*ret = bad_request(conn, msg);
+		return false;
+	}
+	req->follow = !pcap && follow && strcmp(follow, "1") == 0;
+	req->limit = pcap || req->follow ? 0 : DEFAULT_LIMIT;
+	if (limit && parse_u64(limit, 1, 1000000, &req->limit)) {
+		snprintf(msg, sizeof(msg), "%s must be a number from 1 to 1000000 (got '%s')\n",
+			 pcap ? "count" : "limit", limit);
+		*ret = bad_request(conn, msg);
+		return false;
+	}
+	if (pcap && seconds && parse_u64(seconds, 1, d->o.max_seconds, &req->seconds)) {
+		snprintf(msg, sizeof(msg), "seconds must be a number from 1 to %u (got '%s')\n",
+			 d->o.max_seconds, seconds);
+		*ret = bad_request(conn, msg);
+		return false;
+	}
+	if (filter && pktfilter_new(filter, &req->filter, why, sizeof(why))) {
+		snprintf(msg, sizeof(msg), "filter '%s': %s\n", filter, why);
+		*ret = bad_request(conn, msg);
+		return false;
+	}
+	return true;
+}
+
+static bool wanted(const struct request *req, const struct evrecord *r)
+{
+	return !req->filter || pktfilter_match(req->filter, r->mac, r->packet, r->caplen, r->len);
+}
+
+static enum MHD_Result send_buffer(struct MHD_Connection *conn, struct strbuf *body,
+				   const char *type, const char *disposition)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (body->err) {
+		strbuf_free(body);
+		return http_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				      "text/plain; charset=utf-8", "out of memory\n");
+	}
+	resp = MHD_create_response_from_buffer(body->len, body->buf ? body->buf : (void *)"",
+					       body->buf ? MHD_RESPMEM_MUST_FREE
+							 : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		strbuf_free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (disposition)
+		MHD_add_response_header(resp, "Content-Disposition", disposition);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* The most recent matching events, oldest first: at most req->limit. */
+static size_t recent_events(struct debug *d, const struct request *req, struct evrecord **out)
+{
+	struct evrecord *all = calloc(d->o.recent, sizeof(*all));
+	size_t n, kept = 0, first;
+
+	*out = all;
+	if (!all)
+		return 0;
+	n = evhub_snapshot(d->hub, all, d->o.recent);
+	for (size_t i = 0; i < n; i++) {
+		if (wanted(req, &all[i]))
+			all[kept++] = all[i];
+	}
+	first = req->limit && kept > req->limit ? kept - req->limit : 0;
+	memmove(all, all + first, (kept - first) * sizeof(*all));
+	return kept - first;
+}
+
+static void format_event(struct debug *d, const struct request *req, struct strbuf *sb,
+			 const struct evrecord *r)
+{
+	if (req->json)
+		evjson_write(sb, r);
+	else
+		evtext_format(sb, r, &d->text);
+}
+
+/* A followed stream: events as they come, until the client leaves, the
+ * limit is reached or the server stops. */
+struct stream {
+	struct debug *d;
+	struct request req;
+	struct evhub_sub *sub;
+	struct strbuf sb;
+	size_t off;
+	uint64_t sent;
+	uint64_t reported; /* losses told to the client */
+	struct evrecord rec;
+};
+
+/* Tells the client, in band, when its queue overflowed: a line
+ * "# lost N events" in text, {"lost":N} in NDJSON (N since the last one). */
+static void report_lost(struct stream *st)
+{
+	uint64_t lost = evhub_sub_lost(st->sub);
+
+	if (lost == st->reported)
+		return;
+	strbuf_printf(&st->sb,
+		      st->req.json ? "{\"lost\":%" PRIu64 "}\n" : "# lost %" PRIu64 " events\n",
+		      lost - st->reported);
+	st->reported = lost;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *st = cls;
+	unsigned int idle = 0;
+
+	(void)pos;
+	for (;;) {
+		int r;
+
+		if (st->off < st->sb.len) {
+			size_t n = st->sb.len - st->off < max ? st->sb.len - st->off : max;
+
+			memcpy(buf, st->sb.buf + st->off, n);
+			st->off += n;
+			return (ssize_t)n;
+		}
+		strbuf_reset(&st->sb);
+		st->off = 0;
+		if (st->req.limit && st->sent >= st->req.limit)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		/* Thread per connection: waiting here holds up no one else. */
+		r = evhub_next(st->sub, &st->rec, 1000);
+		if (r == -ESHUTDOWN)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (r <= 0) {
+			if (++idle >= IDLE_NEWLINE_S) {
+				idle = 0;
+				strbuf_putc(&st->sb, '\n');
+			}
+			continue;
+		}
+		idle = 0;
+		/* Take what is queued already in one go: one write for many
+		 * events keeps a follower ahead of a burst. */
+		do {
+			report_lost(st);
+			if (!wanted(&st->req, &st->rec))
+				continue;
+			format_event(st->d, &st->req, &st->sb, &st->rec);
+			st->sent++;
+		} while (st->sb.len < max && (!st->req.limit || st->sent < st->req.limit) &&
+			 evhub_next(st->sub, &st->rec, 0) == 1);
+		if (st->sb.err)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	evhub_unsubscribe(st->sub);
+	pktfilter_free(st->req.filter);
+	strbuf_free(&st->sb);
+	free(st);
+}
+
+static enum MHD_Result serve_follow(struct debug *d, struct MHD_Connection *conn,
+				    struct request *req)
+{
+	struct stream *st = calloc(1, sizeof(*st));
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!st) {
+		pktfilter_free(req->filter);
+		return MHD_NO;
+	}
+	st->d = d;
+	st->req = *req;
+	st->sub = evhub_subscribe(d->hub);
+	if (!st->sub) {
+		bool busy = errno == EBUSY;
+
+		stream_free(st);
+		return http_send_text(
+		    conn, busy ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "text/plain; charset=utf-8",
+		    busy ? "too many followers; try again later\n" : "cannot follow events\n");
+	}
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, st,
+						 stream_free);
+	if (!resp) {
+		stream_free(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				req->json ? "application/x-ndjson" : "text/plain; charset=utf-8");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result serve_drops(struct debug *d, struct MHD_Connection *conn)
+{
+	struct strbuf body = STRBUF_INIT;
+	struct request req;
+	struct evrecord *recs;
+	enum MHD_Result ret;
+	size_t n;
+
+	if (!parse_request(d, conn, false, &req, &ret))
+		return ret;
+	if (req.follow)
+		return serve_follow(d, conn, &req);
+	n = recent_events(d, &req, &recs);
+	for (size_t i = 0; i < n; i++)
+		format_event(d, &req, &body, &recs[i]);
+	free(recs);
+	pktfilter_free(req.filter);
+	return send_buffer(conn, &body,
+			   req.json ? "application/x-ndjson" : "text/plain; charset=utf-8", NULL);
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static enum MHD_Result serve_pcap(struct debug *d, struct MHD_Connection *conn)
+{
+	struct strbuf body = STRBUF_INIT, scratch = STRBUF_INIT;
+	struct pcapng_writer *w = NULL;
+	struct evrecord *recs = NULL;
+	struct request req;
+	enum MHD_Result ret;
+	uint64_t written = 0;
+
+	if (!parse_request(d, conn, true, &req, &ret))
+		return ret;
+	w = pcapng_new(&body, "dropmon " DROPMON_VERSION);
+	if (!w)
+		goto fail;
+	if (!req.seconds) {
+		size_t n = recent_events(d, &req, &recs);
+
+		for (size_t i = 0; i < n; i++)
+			evpcap_add(w, &recs[i], &scratch);
+	} else {
+		struct evhub_sub *sub = evhub_subscribe(d->hub);
+		double end = monotonic_s() + (double)req.seconds;
+		struct evrecord *r = malloc(sizeof(*r));
+
+		if (!sub || !r) {
+			bool busy = !sub && errno == EBUSY;
+
+			evhub_unsubscribe(sub);
+			free(r);
+			if (!busy)
+				goto fail;
+			pcapng_free(w);
+			strbuf_free(&body);
+			pktfilter_free(req.filter);
+			return http_send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+					      "text/plain; charset=utf-8",
+					      "too many captures; try again later\n");
+		}
+		while (!req.limit || written < req.limit) {
+			double left = end - monotonic_s();
+			int got;
+
+			if (left <= 0)
+				break;
+			got = evhub_next(sub, r, left > 1 ? 1000 : (int)(left * 1000) + 1);
+			if (got < 0)
+				break;
+			if (got == 1 && wanted(&req, r) && evpcap_add(w, r, &scratch) == 0)
+				written++;
+		}
+		evhub_unsubscribe(sub);
+		free(r);
+	}
+	free(recs);
+	pcapng_free(w);
+	strbuf_free(&scratch);
+	pktfilter_free(req.filter);
+	return send_buffer(conn, &body, "application/x-pcapng",
+			   "attachment; filename=\"drops.pcapng\"");
+fail:
+	free(recs);
+	pcapng_free(w);
+	strbuf_free(&scratch);
+	strbuf_free(&body);
+	pktfilter_free(req.filter);
+	return http_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+			      "out of memory\n");
+}
+
+enum MHD_Result debug_handle(struct debug *d, struct MHD_Connection *conn, const char *url)
+{
+	if (strcmp(url, "/debug/drops") == 0)
+		return serve_drops(d, conn);
+	if (strcmp(url, "/debug/pcap") == 0)
+		return serve_pcap(d, conn);
+	return http_send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+			      "not found: /debug/drops and /debug/pcap are here\n");
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Drop events into pcapng: link type from where the bytes start, original
+ * length from skb->len, and the reason, function, netns and task as the
+ * packet comment. */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "evpcap.h"
+
+int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf *scratch)
+{
+	uint64_t ts = r->wall_ns > 0 ? (uint64_t)r->wall_ns : r->time_ns;
+	/* skb->len counts from the network header at a receive drop; the
+	 * Ethernet header in front of it is part of the frame. */
+	uint32_t origlen = r->len + (r->mac ? 14 : 0);
+	int iface;
+
+	if (!r->caplen)
+		return -ENODATA;
+	iface = pcapng_interface(w, r->netns, r->ifindex,
+				 r->mac ? PCAPNG_LINKTYPE_ETHERNET : PCAPNG_LINKTYPE_RAW, r->dev);
+	if (iface < 0)
+		return iface;
+	strbuf_reset(scratch);
+	strbuf_printf(scratch, "drop reason %s; function %s; netns %" PRIu32 "; task %s %" PRIu32,
+		      r->reason, r->function[0] ? r->function : "?", r->netns, r->comm, r->tgid);
+	if (scratch->err)
+		return scratch->err;
+	return pcapng_packet(w, iface, ts, r->packet, r->caplen,
+			     origlen > r->caplen ? origlen : r->caplen, scratch->buf);
+}

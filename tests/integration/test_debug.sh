@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# serve --web.enable-debug on the real kernel: /debug/drops snapshots and a
+# followed stream that gets every event while another follower stalls;
+# /debug/pcap snapshots and timed captures with pcap filters, read back by
+# tshark; 400s for bad parameters; the event metrics.
+. "$(dirname "$0")/lib.sh"
+require_kernel
+command -v tshark >/dev/null || fail "tshark is not installed (Debian package tshark)"
+
+C="${TAG}c"
+netns_add "$C"
+NSC=$(netns_inode "$C")
+start_dropmon --web.enable-debug --debug.rate=1000000 --debug.burst=100000
+URL="http://127.0.0.1:$PORT"
+
+# --- a follower gets every event while another one stalls ---------------------
+curl -sN "$URL/debug/drops?follow=1" >"$TMP/follow.out" &
+FOLLOW=$!
+PIDS+=("$FOLLOW")
+# The stalled one asks for the longer NDJSON form and never reads.
+exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'GET /debug/drops?follow=1&format=json HTTP/1.1\r\nHost: x\r\n\r\n' >&7
+sleep 0.5
+# More than the stalled client's socket buffers and queue can hold.
+for _ in 1 2 3 4 5 6; do
+	ip netns exec "$C" "$DROPGEN" tcp-syn ::1 8080 --count 1000 >/dev/null
+	sleep 0.2
+done
+for _ in $(seq 100); do
+	[ "$(grep -c " netns $NSC\$" "$TMP/follow.out")" -ge 6000 ] && break
+	grep -q '^# lost' "$TMP/follow.out" && [ "$(grep -c " netns $NSC\$" "$TMP/follow.out")" -ge 5000 ] && sleep 1 && break
+	sleep 0.1
+done
+scrape >"$TMP/m.txt"
+got=$(grep -c "flags \[S\] .* netns $NSC\$" "$TMP/follow.out" || true)
+told=$(awk '/^# lost [0-9]+ events$/ { n += $3 } END { print n + 0 }' "$TMP/follow.out")
+log "the follower got $got SYNs of netns $NSC and was told of $told lost events"
+# Told losses count events of any netns: got + told covers every SYN.
+if [ "$got" -gt 0 ] && [ $((got + told)) -ge 6000 ] && [ "$got" -le 6000 ]; then
+	pass "the follower got the SYNs ($got), and was told of any it lost ($told)"
+else
+	fail "the follower got $got of 6000 SYNs and was told of $told lost"
+fi
+lost=$(value "$TMP/m.txt" 'dropmon_events_lost_total{stage="subscriber"}')
+if [ "$lost" -gt 0 ]; then
+	pass "the stalled follower lost $lost events, counted"
+else
+	fail "the stalled follower lost nothing: it did not stall, the test proves nothing"
+fi
+expect_eq "nothing lost in the kernel" 0 "$(value "$TMP/m.txt" 'dropmon_events_lost_total{stage="ringbuf"}')"
+expect_eq "two subscribers" 2 "$(value "$TMP/m.txt" dropmon_events_subscribers)"
+exec 7>&-
+kill "$FOLLOW"
+wait "$FOLLOW" 2>/dev/null || true
+
+# --- snapshots -------------------------------------------------------------------
+curl -fsS "$URL/debug/drops?limit=5&format=json" >"$TMP/snap.json"
+expect_eq "snapshot: limit=5 NDJSON events" 5 "$(grep -c '^{"v":1,' "$TMP/snap.json")"
+curl -fsS -o "$TMP/snap.pcapng" "$URL/debug/pcap?filter=ip6+and+tcp+dst+port+8080&count=3"
+expect_eq "pcap snapshot: count=3 packets matching the filter" 3 \
+	"$(tshark -n -r "$TMP/snap.pcapng" -Y 'tcp.dstport == 8080 && tcp.flags.syn == 1' 2>/dev/null | wc -l)"
+
+# --- a timed capture of new events ---------------------------------------------
+curl -fsS -o "$TMP/timed.pcapng" "$URL/debug/pcap?seconds=2&filter=udp+port+9" &
+CAP=$!
+sleep 0.5
+ip netns exec "$C" "$DROPGEN" udp 127.0.0.1 9 --count 7 --size 5 >/dev/null
+wait "$CAP"
+tshark -n -r "$TMP/timed.pcapng" -T fields -E separator=/s -e ip.dst -e udp.dstport -e data.data \
+	-e frame.comment 2>/dev/null >"$TMP/timed.txt"
+expect_eq "timed capture: the 7 UDP drops, bytes and reason" 7 \
+	"$(grep -c "^127.0.0.1 9 0000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns $NSC; task dropgen [0-9]*\$" \
+		"$TMP/timed.txt" || true)"
+
+# --- bad parameters --------------------------------------------------------------
+code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }
+expect_eq "bad filter" 400 "$(code '/debug/pcap?filter=tcp+prot+80')"
+expect_eq "with libpcap's message" 1 "$(grep -c 'syntax error' "$TMP/body")"
+expect_eq "seconds over the bound" 400 "$(code '/debug/pcap?seconds=100000')"
+expect_eq "bad format" 400 "$(code '/debug/drops?format=xml')"
+expect_eq "bad limit" 400 "$(code '/debug/drops?limit=0')"
+expect_eq "unknown debug path" 404 "$(code '/debug/nope')"
+
+promtool check metrics <"$TMP/m.txt" >/dev/null 2>&1 && pass "promtool check metrics" ||
+	fail "promtool check metrics: $(promtool check metrics <"$TMP/m.txt" 2>&1)"
+stop_dropmon
+
+# --- off unless enabled --------------------------------------------------------------
+start_dropmon
+URL="http://127.0.0.1:$PORT"
+expect_eq "debug off: 404" 404 "$(code '/debug/drops')"
+expect_eq "saying how to enable it" 1 "$(grep -c -- '--web.enable-debug' "$TMP/body")"
+expect_eq "no event metrics when off" 0 "$(scrape | grep -c '^dropmon_events_')"
+stop_dropmon
+finish
