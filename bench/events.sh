@@ -5,6 +5,7 @@
 # 1. Drop rate of a UDP flood into an nftables drop rule in a netns (one CPU),
 #    interleaved rounds: nothing attached / `collect --rate=RATE` (default
 #    100 events/s, writing NDJSON to /dev/null); the ratio to nothing.
+#    Then the same against `serve --web.enable-debug` (its default rate).
 # 2. `collect -o FILE` with no rate limit under the same flood: events
 #    written per second, and whether every drop is accounted for
 #    (sent + over the limit + lost = drops seen).
@@ -89,6 +90,24 @@ rate=$(median <"$OUT/rate")
 printf '%-36s %12s %8s\n' "mode" "drops/s" "ratio"
 printf '%-36s %12d %8s\n' "nothing attached" "$none" "1.000"
 printf '%-36s %12d %8.3f\n' "collect --rate=$RATE (events)" "$rate" "$(awk "BEGIN { print $rate / $none }")"
+
+# serve with the debug endpoints on, at its default rate.
+: >"$OUT/none2"
+: >"$OUT/serve"
+for r in $(seq "$ROUNDS"); do
+	flood | awk '{ print $2 }' >>"$OUT/none2"
+	"$DROPMON" serve --web.listen-address=127.0.0.1:0 --web.enable-debug 2>"$OUT/serve.log" &
+	SPID=$!
+	PIDS+=("$SPID")
+	for _ in $(seq 100); do grep -q attached "$OUT/serve.log" && break; sleep 0.1; done
+	flood | awk '{ print $2 }' >>"$OUT/serve"
+	kill -INT "$SPID"
+	wait "$SPID" || true
+	echo "# round $r: none $(tail -n1 "$OUT/none2") serve --web.enable-debug $(tail -n1 "$OUT/serve")"
+done
+none2=$(median <"$OUT/none2")
+serve=$(median <"$OUT/serve")
+printf '%-36s %12d %8.3f\n' "serve --web.enable-debug" "$serve" "$(awk "BEGIN { print $serve / $none2 }")"
 
 # No limit: as many events as the flood makes, stacks included.
 start_collect "$OUT/full.log" -o "$OUT/full.data"

@@ -38,6 +38,7 @@ struct collect_config {
 	bool utc;
 	const char *output; /* NDJSON file instead of text on stdout */
 	const char *filter; /* pcap-filter expression */
+	const char *reason; /* name or number, resolved once BTF is read */
 };
 
 struct collect_run {
@@ -70,6 +71,7 @@ enum {
 	OPT_RINGBUF,
 	OPT_LOG_LEVEL,
 	OPT_FILTER,
+	OPT_REASON,
 };
 
 static const struct option collect_options[] = {
@@ -83,6 +85,7 @@ static const struct option collect_options[] = {
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "output", optional_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -133,6 +136,9 @@ static int parse_flags(int argc, char **argv, struct collect_config *cfg)
 			break;
 		case OPT_FILTER:
 			cfg->filter = optarg;
+			break;
+		case OPT_REASON:
+			cfg->reason = optarg;
 			break;
 		case OPT_COUNT:
 			if (parse_u64(optarg, 1, UINT64_MAX, &cfg->count)) {
@@ -259,6 +265,7 @@ int cmd_collect(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum loader_stage stage;
 	double deadline = 0;
+	bool usage_error = false;
 	int err;
 
 	err = parse_flags(argc, argv, &cfg);
@@ -287,6 +294,27 @@ int cmd_collect(int argc, char **argv)
 		}
 	}
 
+	/* The reason filter runs in the kernel: its value is needed before
+	 * the load, from the running kernel's names. */
+	run.decoder.reasons = reasons_load(NULL, NULL);
+	if (!run.decoder.reasons)
+		pr_warn("cannot read drop reasons from BTF (%s): printed as numbers\n",
+			strerror(errno));
+	if (cfg.reason) {
+		uint64_t v;
+
+		if (parse_u64(cfg.reason, 0, UINT32_MAX, &v) == 0) {
+			lopts.events.filter_reason = (uint32_t)v;
+		} else if (!run.decoder.reasons || reasons_value(run.decoder.reasons, cfg.reason,
+								 &lopts.events.filter_reason)) {
+			pr_err("--reason '%s': this kernel has no drop reason of that name\n",
+			       cfg.reason);
+			err = -EINVAL;
+			usage_error = true;
+			goto cleanup;
+		}
+		lopts.events.filter_reason_on = true;
+	}
 	err = loader_open(&lopts, &loader, &stage);
 	if (err) {
 		cli_explain_load_error(stage, err);
@@ -295,10 +323,6 @@ int cmd_collect(int argc, char **argv)
 	run.decoder.ksyms = ksyms_load(NULL);
 	if (!run.decoder.ksyms)
 		pr_warn("cannot read /proc/kallsyms (%s): stacks are printed as addresses\n",
-			strerror(errno));
-	run.decoder.reasons = reasons_load(NULL, NULL);
-	if (!run.decoder.reasons)
-		pr_warn("cannot read drop reasons from BTF (%s): printed as numbers\n",
 			strerror(errno));
 	netns = netns_scan(NULL);
 	run.text.init_netns = netns ? netns_self(netns) : 0;
@@ -350,5 +374,5 @@ cleanup:
 		err = -EIO;
 	}
 	strbuf_free(&run.buf);
-	return err ? 1 : 0;
+	return usage_error ? 2 : err ? 1 : 0;
 }

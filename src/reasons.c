@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <bpf/btf.h>
@@ -469,6 +470,22 @@ const char *reasons_name(struct reasons *r, uint32_t value, char *buf, size_t si
 		snprintf(buf, size, "%" PRIu32, value);
 	pthread_mutex_unlock(&r->lock);
 	return buf;
+}
+
+int reasons_value(struct reasons *r, const char *name, uint32_t *out)
+{
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->t.n; i++) {
+		if (strcasecmp(r->t.names.buf + r->t.ents[i].name_off, name) == 0) {
+			*out = r->t.ents[i].value;
+			err = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return err;
 }
 
 size_t reasons_count(const struct reasons *r)

@@ -28,6 +28,11 @@ struct reasons *reasons_load(const char *vmlinux_path, const char *module_dir);
  * once every 30 seconds (a module may have been loaded since). */
 const char *reasons_name(struct reasons *r, uint32_t value, char *buf, size_t size);
 
+/* The value of a reason named as reasons_name() writes it ("NO_SOCKET",
+ * "openvswitch/OVS_DROP_LAST_ACTION"; case-insensitive). Returns 0, or
+ * -ENOENT when no reason has that name. */
+int reasons_value(struct reasons *r, const char *name, uint32_t *out);
+
 /* Number of names known (core + subsystem). */
 size_t reasons_count(const struct reasons *r);
 void reasons_free(struct reasons *r); /* accepts NULL */

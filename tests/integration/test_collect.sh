@@ -80,6 +80,35 @@ else
 	fail "rate limit: $sent events sent for --rate=20 --burst=5"
 fi
 
+# --- through a veth pair: device, rx device, netns; the reason filter ----------
+two_netns
+nft_drop_udp "$B" 7777
+NSC_TEST=$NSC
+NSC=$NSB # start_collect filters on $NSC
+start_collect --reason=NETFILTER_DROP
+ip netns exec "$A" "$DROPGEN" tcp-syn 198.18.0.2 8080 --count 2 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 7777 --count 3 --size 10 >/dev/null
+for _ in $(seq 50); do
+	[ "$(grep -c 'skb:kfree_skb drop' "$TMP/collect.out")" -ge 3 ] && break
+	sleep 0.1
+done
+stop_collect
+NSC=$NSC_TEST
+expect_eq "only NETFILTER_DROP events" 3 \
+	"$(grep -c 'skb:kfree_skb drop (NETFILTER_DROP)$' "$TMP/collect.out" || true)"
+expect_eq "packet line: device, rx device, addresses, netns" 3 \
+	"$(grep -cE "^  if $IFB \(vb\) rxif $IFB 198\.18\.0\.1\.[0-9]+ > 198\.18\.0\.2\.7777 ttl 64 .*len 38 proto UDP \(17\) udp len 18 netns $NSB\$" \
+		"$TMP/collect.out" || true)"
+kfiltered=$(sed -n 's/.* sent, \([0-9]*\) filtered out, .*/\1/p' "$TMP/collect.log")
+if [ "${kfiltered:-0}" -ge 2 ]; then
+	pass "the SYN drops were filtered out in the kernel ($kfiltered)"
+else
+	fail "kernel filtered count: '$kfiltered'"
+fi
+rc=0
+"$DROPMON" collect --reason=NO_SUCH_REASON >/dev/null 2>"$TMP/reason.err" || rc=$?
+expect_eq "an unknown --reason exits 2" 2 "$rc"
+
 # --- stored events: collect -o, print, pcap (read back by tshark) -------------
 start_collect -o "$TMP/drops.data"
 ip netns exec "$C" "$DROPGEN" tcp-syn ::1 8080 --count 3 >/dev/null

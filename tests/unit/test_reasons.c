@@ -308,6 +308,19 @@ static void test_subsystems(void **state)
 	/* The core enum's own SUBSYS_MASK is a core name, not a subsystem one. */
 	expect_name(r, 0xffff0000, "SUBSYS_MASK");
 	assert_int_equal(reasons_count(r), CORE_COUNT + 2 + 3);
+	/* And back from names, as --reason takes them. */
+	{
+		uint32_t v = 7;
+
+		assert_int_equal(reasons_value(r, "openvswitch/OVS_DROP_LAST_ACTION", &v), 0);
+		assert_int_equal(v, SUBSYS_OVS + 1);
+		assert_int_equal(reasons_value(r, "skb_consumed", &v), 0);
+		assert_int_equal(v, 1);
+		v = 7;
+		assert_int_equal(reasons_value(r, "OVS_DROP_LAST_ACTION", &v), -ENOENT);
+		assert_int_equal(reasons_value(r, "", &v), -ENOENT);
+		assert_int_equal(v, 7);
+	}
 	reasons_free(r);
 }
 
