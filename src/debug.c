@@ -30,6 +30,10 @@
 #include "version.h"
 
 #define DEFAULT_LIMIT 100
+/* A snapshot copies every recent event (--debug.recent of ~6 KiB each):
+ * only this many are taken at once, so that a burst of requests cannot
+ * run the daemon out of memory. */
+#define MAX_SNAPSHOTS 2
 /* A quiet stream sends a newline this often, so a client that left is
  * noticed and its subscription freed. */
 #define IDLE_NEWLINE_S 10
@@ -43,7 +47,8 @@ struct debug {
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool stop;
-	struct evrecord rec; /* the consumer's */
+	atomic_int snapshots; /* in progress */
+	struct evrecord rec;  /* the consumer's */
 };
 
 static int on_event(const struct drop_event *ev, void *ctx)
@@ -239,15 +244,24 @@ static enum MHD_Result send_buffer(struct MHD_Connection *conn, struct strbuf *b
 	return ret;
 }
 
-/* The most recent matching events, oldest first: at most req->limit. */
-static size_t recent_events(struct debug *d, const struct request *req, struct evrecord **out)
+/* The most recent matching events, oldest first: at most req->limit.
+ * -EBUSY when MAX_SNAPSHOTS are being taken already, -ENOMEM. */
+static ssize_t recent_events(struct debug *d, const struct request *req, struct evrecord **out)
 {
-	struct evrecord *all = calloc(d->o.recent, sizeof(*all));
+	struct evrecord *all;
 	size_t n, kept = 0, first;
 
+	*out = NULL;
+	if (atomic_fetch_add(&d->snapshots, 1) >= MAX_SNAPSHOTS) {
+		atomic_fetch_sub(&d->snapshots, 1);
+		return -EBUSY;
+	}
+	all = calloc(d->o.recent, sizeof(*all));
+	if (!all) {
+		atomic_fetch_sub(&d->snapshots, 1);
+		return -ENOMEM;
+	}
 	*out = all;
-	if (!all)
-		return 0;
 	n = evhub_snapshot(d->hub, all, d->o.recent);
 	for (size_t i = 0; i < n; i++) {
 		if (wanted(req, &all[i]))
@@ -255,7 +269,25 @@ static size_t recent_events(struct debug *d, const struct request *req, struct e
 	}
 	first = req->limit && kept > req->limit ? kept - req->limit : 0;
 	memmove(all, all + first, (kept - first) * sizeof(*all));
-	return kept - first;
+	return (ssize_t)(kept - first);
+}
+
+static void recent_done(struct debug *d, struct evrecord *recs)
+{
+	if (!recs)
+		return;
+	free(recs);
+	atomic_fetch_sub(&d->snapshots, 1);
+}
+
+static enum MHD_Result snapshot_failed(struct MHD_Connection *conn, ssize_t err)
+{
+	if (err == -EBUSY)
+		return http_send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				      "text/plain; charset=utf-8",
+				      "too many snapshots at once; try again\n");
+	return http_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+			      "out of memory\n");
 }
 
 static void format_event(struct debug *d, const struct request *req, struct strbuf *sb,
@@ -393,16 +425,20 @@ static enum MHD_Result serve_drops(struct debug *d, struct MHD_Connection *conn)
 	struct request req;
 	struct evrecord *recs;
 	enum MHD_Result ret;
-	size_t n;
+	ssize_t n;
 
 	if (!parse_request(d, conn, false, &req, &ret))
 		return ret;
 	if (req.follow)
 		return serve_follow(d, conn, &req);
 	n = recent_events(d, &req, &recs);
-	for (size_t i = 0; i < n; i++)
+	if (n < 0) {
+		pktfilter_free(req.filter);
+		return snapshot_failed(conn, n);
+	}
+	for (ssize_t i = 0; i < n; i++)
 		format_event(d, &req, &body, &recs[i]);
-	free(recs);
+	recent_done(d, recs);
 	pktfilter_free(req.filter);
 	return send_buffer(conn, &body,
 			   req.json ? "application/x-ndjson" : "text/plain; charset=utf-8", NULL);
@@ -431,9 +467,15 @@ static enum MHD_Result serve_pcap(struct debug *d, struct MHD_Connection *conn)
 	if (!w)
 		goto fail;
 	if (!req.seconds) {
-		size_t n = recent_events(d, &req, &recs);
+		ssize_t n = recent_events(d, &req, &recs);
 
-		for (size_t i = 0; i < n; i++)
+		if (n < 0) {
+			pcapng_free(w);
+			strbuf_free(&body);
+			pktfilter_free(req.filter);
+			return snapshot_failed(conn, n);
+		}
+		for (ssize_t i = 0; i < n; i++)
 			evpcap_add(w, &recs[i], &scratch);
 	} else {
 		struct evhub_sub *sub = evhub_subscribe(d->hub);
@@ -469,14 +511,14 @@ static enum MHD_Result serve_pcap(struct debug *d, struct MHD_Connection *conn)
 		evhub_unsubscribe(sub);
 		free(r);
 	}
-	free(recs);
+	recent_done(d, recs);
 	pcapng_free(w);
 	strbuf_free(&scratch);
 	pktfilter_free(req.filter);
 	return send_buffer(conn, &body, "application/x-pcapng",
 			   "attachment; filename=\"drops.pcapng\"");
 fail:
-	free(recs);
+	recent_done(d, recs);
 	pcapng_free(w);
 	strbuf_free(&scratch);
 	strbuf_free(&body);
