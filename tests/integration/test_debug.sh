@@ -60,6 +60,7 @@ expect_eq "snapshot: limit=5 NDJSON events" 5 "$(grep -c '^{"v":1,' "$TMP/snap.j
 curl -fsS -o "$TMP/snap.pcapng" "$URL/debug/pcap?filter=ip6+and+tcp+dst+port+8080&count=3"
 expect_eq "pcap snapshot: count=3 packets matching the filter" 3 \
 	"$(tshark -n -r "$TMP/snap.pcapng" -Y 'tcp.dstport == 8080 && tcp.flags.syn == 1' 2>/dev/null | wc -l)"
+expect_eq "pcap snapshot: nothing else" 3 "$(tshark -n -r "$TMP/snap.pcapng" 2>/dev/null | wc -l)"
 
 # --- a timed capture of new events ---------------------------------------------
 curl -fsS -o "$TMP/timed.pcapng" "$URL/debug/pcap?seconds=2&filter=udp+port+9" &
@@ -72,6 +73,7 @@ tshark -n -r "$TMP/timed.pcapng" -T fields -E separator=/s -e ip.dst -e udp.dstp
 expect_eq "timed capture: the 7 UDP drops, bytes and reason" 7 \
 	"$(grep -c "^127.0.0.1 9 0000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns $NSC; task dropgen [0-9]*\$" \
 		"$TMP/timed.txt" || true)"
+expect_eq "timed capture: only what the filter keeps" 7 "$(wc -l <"$TMP/timed.txt")"
 
 # --- bad parameters --------------------------------------------------------------
 code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }
