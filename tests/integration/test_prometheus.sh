@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# A real Prometheus server (Debian package prometheus) scrapes dropmon on
+# loopback: after drops in a netns of the test, its HTTP API shows them with
+# the right labels through rate() and increase(), and every rule of
+# deploy/prometheus/dropmon-rules.yml evaluates without error.
+. "$(dirname "$0")/lib.sh"
+require_kernel
+command -v prometheus >/dev/null || skip "prometheus is not installed (Debian package prometheus)"
+RULES="${SRCDIR:-$(dirname "$0")/../..}/deploy/prometheus/dropmon-rules.yml"
+
+two_netns
+start_dropmon
+
+PPORT=$(free_port)
+mkdir -p "$TMP/prom"
+cat >"$TMP/prom.yml" <<EOC
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $RULES
+scrape_configs:
+  - job_name: dropmon
+    static_configs:
+      - targets: ['127.0.0.1:$PORT']
+EOC
+prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/prom" \
+	--web.listen-address="127.0.0.1:$PPORT" >"$TMP/prometheus.log" 2>&1 &
+PROM_PID=$!
+PIDS+=("$PROM_PID")
+PROM="http://127.0.0.1:$PPORT"
+for _ in $(seq 100); do
+	curl -fs -o /dev/null "$PROM/-/ready" && break
+	kill -0 "$PROM_PID" 2>/dev/null || break
+	sleep 0.1
+done
+curl -fs -o /dev/null "$PROM/-/ready" || {
+	echo "prometheus did not start:"
+	tail -20 "$TMP/prometheus.log"
+	exit 1
+}
+
+# query EXPR: the API's answer (JSON).
+query() { curl -fsS --data-urlencode "query=$1" "$PROM/api/v1/query"; }
+# first_value EXPR: the value of the first sample of an instant query, or "".
+first_value() { query "$1" | sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'; }
+
+# wait_for EXPR: until the query returns a sample (at most 20 s).
+wait_for() {
+	for _ in $(seq 100); do
+		[ -n "$(first_value "$1")" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+SERIES="reason=\"NO_SOCKET\",device=\"vb\",ifindex=\"$IFB\",netns=\"$NSB\",function=\"tcp_v4_rcv\""
+# One drop first, so that the series exists before the rest: increase()
+# has something to start from.
+ip netns exec "$A" "$DROPGEN" tcp-syn 198.18.0.2 8080 --count 1 >/dev/null
+wait_for "dropmon_drops_total{$SERIES}" || fail "Prometheus never saw the first drop"
+sleep 2
+ip netns exec "$A" "$DROPGEN" tcp-syn 198.18.0.2 8080 --count 36 >/dev/null
+wait_for "dropmon_drops_total{$SERIES} == 37" || fail "Prometheus never saw all 37 drops"
+expect_eq "the scraped counter, with every label" 37 "$(first_value "dropmon_drops_total{$SERIES}")"
+inc=$(first_value "increase(dropmon_drops_total{$SERIES}[1m])")
+rate=$(first_value "rate(dropmon_drops_total{$SERIES}[1m])")
+log "increase over 1m: $inc, rate: $rate/s"
+if awk -v i="$inc" -v r="$rate" 'BEGIN { exit !(i >= 36 && r > 0) }'; then
+	pass "increase() and rate() show the 36 later drops"
+else
+	fail "increase() = '$inc', rate() = '$rate'"
+fi
+expect_eq "up" 1 "$(first_value 'up{job="dropmon"}')"
+expect_eq "netns names join" 1 \
+	"$(first_value "count(dropmon_drops_total{$SERIES} * on (netns) group_left(name) dropmon_netns_info{name=\"$B\"})")"
+
+# Every rule of deploy/prometheus/dropmon-rules.yml is loaded and evaluates
+# without error on real data (Prometheus reports each rule's health).
+if [ -f "$RULES" ]; then
+	nrules=$(grep -cE '^\s*- (record|alert):' "$RULES")
+	sleep 2
+	curl -fsS "$PROM/api/v1/rules" >"$TMP/rules.json"
+	expect_eq "rules loaded" "$nrules" "$(grep -o '"health":"[a-z]*"' "$TMP/rules.json" | wc -l)"
+	expect_eq "rules evaluated without error" "$nrules" \
+		"$(grep -o '"health":"ok"' "$TMP/rules.json" | wc -l)"
+	expect_eq "the recording rule by reason has the drops" 1 \
+		"$(first_value 'count(job_reason:dropmon_drops:rate5m{reason="NO_SOCKET"} > 0)')"
+else
+	fail "$RULES is missing"
+fi
+
+kill "$PROM_PID"
+wait "$PROM_PID" 2>/dev/null || true
+stop_dropmon
+finish
