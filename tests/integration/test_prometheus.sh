@@ -7,7 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 require_kernel
 command -v prometheus >/dev/null || skip "prometheus is not installed (Debian package prometheus)"
-RULES="${SRCDIR:-$(dirname "$0")/../..}/deploy/prometheus/dropmon-rules.yml"
+TOP="${SRCDIR:-$(dirname "$0")/../..}"
+RULES="$TOP/deploy/prometheus/dropmon-rules.yml"
+DASHBOARD="$TOP/dashboards/dropmon.json"
 
 two_netns
 start_dropmon
@@ -89,6 +91,33 @@ if [ -f "$RULES" ]; then
 		"$(first_value 'count(job_reason:dropmon_drops:rate5m{reason="NO_SOCKET"} > 0)')"
 else
 	fail "$RULES is missing"
+fi
+
+# Every query of the Grafana dashboard, with its variables set as Grafana
+# would ("All" is .*), parses and evaluates; the panels about drops return
+# data. The dashboard keeps one "expr" per line for this.
+if [ -f "$DASHBOARD" ]; then
+	n=0
+	empty=0
+	while IFS= read -r expr; do
+		n=$((n + 1))
+		q=$(printf '%s' "$expr" | sed 's/\\"/"/g; s/\\\\/\\/g;
+			s/\$__rate_interval/1m/g; s/\$job/dropmon/g;
+			s/\$instance\|\$reason\|\$device\|\$netns\|\$function/.*/g')
+		if ! query "$q" >"$TMP/q.json" || ! grep -q '"status":"success"' "$TMP/q.json"; then
+			fail "dashboard query does not evaluate: $q ($(head -c 300 "$TMP/q.json"))"
+		elif [[ "$q" == *dropmon_drops_total* ]] && ! grep -q '"value"' "$TMP/q.json"; then
+			fail "dashboard query about drops returns nothing: $q"
+			empty=$((empty + 1))
+		fi
+	done < <(sed -n 's/^ *"expr": "\(.*\)",\{0,1\}$/\1/p' "$DASHBOARD")
+	if [ "$n" -ge 8 ]; then
+		pass "$n dashboard queries evaluated ($empty drop panels empty)"
+	else
+		fail "only $n dashboard queries found in $DASHBOARD"
+	fi
+else
+	fail "$DASHBOARD is missing"
 fi
 
 kill "$PROM_PID"
