@@ -69,6 +69,35 @@ rc=0
 wait "$DROPMON_PID" || rc=$?
 expect_eq "exit status after SIGINT" 0 "$rc"
 
+# --- the systemd unit's capabilities are enough, as an unprivileged user ------
+# deploy/systemd/dropmon.service runs it as a dynamic user with exactly
+# these; here as nobody, from a copy of the binary nobody can reach.
+CAPS=$(sed -n 's/^AmbientCapabilities=//p' "$SRCDIR/deploy/systemd/dropmon.service.in" |
+	tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+BINDIR="$TMP/bin"
+mkdir "$BINDIR"
+chmod 711 "$TMP"
+chmod 755 "$BINDIR"
+cp "$DROPMON" "$BINDIR/dropmon"
+REAL_DROPMON=$DROPMON
+K="${TAG}u"
+netns_add "$K"
+DROPMON_WRAPPER="$BINDIR/as-nobody"
+printf '#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=%s --ambient-caps=%s --bounding-set=-all,%s %s "$@"\n' \
+	"$CAPS" "$CAPS" "$CAPS" "$BINDIR/dropmon" >"$DROPMON_WRAPPER"
+chmod 755 "$DROPMON_WRAPPER"
+DROPMON=$DROPMON_WRAPPER
+start_dropmon
+ip netns exec "$K" "$DROPGEN" tcp-syn 127.0.0.1 8080 --count 5 >/dev/null
+scrape >"$TMP/m.txt"
+NSK=$(netns_inode "$K")
+expect_eq "as nobody with $CAPS: counted, with function and device" 5 \
+	"$(value "$TMP/m.txt" "$(drops_series NO_SOCKET lo 1 "$NSK" tcp_v4_rcv)")"
+expect_eq "as nobody with $CAPS: netns named" 1 \
+	"$(value "$TMP/m.txt" "dropmon_netns_info{netns=\"$NSK\",name=\"$K\"}")"
+stop_dropmon
+DROPMON=$REAL_DROPMON
+
 # --- raw_tp fallback counts exactly as well -----------------------------------
 two_netns
 start_dropmon --bpf.force-raw-tp --netns.grace-period=1s
