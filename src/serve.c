@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "log.h"
 #include "parse.h"
+#include "privs.h"
 #include "version.h"
 
 #define DEFAULT_LISTEN ":9612"
@@ -294,6 +295,15 @@ int cmd_serve(int argc, char **argv)
 			pr_err("%s: %s\n", what, strerror(-err));
 		goto cleanup;
 	}
+	/* Attached, and the maps are reached through file descriptors: from
+	 * here on only kallsyms reloads (CAP_SYSLOG) and netns names of other
+	 * users' processes (CAP_SYS_PTRACE) need privileges. Capabilities are
+	 * per thread: this comes before any thread is started. */
+	err = privs_keep_only(1ULL << PRIVS_CAP_SYSLOG | 1ULL << PRIVS_CAP_SYS_PTRACE);
+	if (err)
+		pr_warn("cannot drop capabilities: %s\n", strerror(-err));
+	else
+		pr_debug("capabilities left: 0x%" PRIx64 "\n", privs_effective());
 	if (cfg.debug) {
 		struct debug_opts dopts = {
 			.recent = cfg.debug_recent,

@@ -69,6 +69,14 @@ rc=0
 wait "$DROPMON_PID" || rc=$?
 expect_eq "exit status after SIGINT" 0 "$rc"
 
+# --- after attaching, only CAP_SYSLOG and CAP_SYS_PTRACE are left ----------
+start_dropmon --web.enable-debug
+# bits 34 (CAP_SYSLOG) and 19 (CAP_SYS_PTRACE), in every thread
+expect_eq "effective capabilities of every thread" "0000000400080000" \
+	"$(cat /proc/"$DROPMON_PID"/task/*/status | sed -n 's/^CapEff:\s*//p' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "bounding set" "0000000400080000" "$(sed -n 's/^CapBnd:\s*//p' /proc/"$DROPMON_PID"/status)"
+stop_dropmon
+
 # --- the systemd unit's capabilities are enough, as an unprivileged user ------
 # deploy/systemd/dropmon.service runs it as a dynamic user with exactly
 # these; here as nobody, from a copy of the binary nobody can reach.

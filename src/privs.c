@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* capset(2) and prctl(2) directly: three calls do not need libcap. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "privs.h"
+
+static int cap_get(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+
+	memset(data, 0, 2 * sizeof(*data));
+	return syscall(SYS_capget, &hdr, data) ? -errno : 0;
+}
+
+uint64_t privs_effective(void)
+{
+	struct __user_cap_data_struct data[2];
+
+	if (cap_get(data))
+		return 0;
+	return (uint64_t)data[1].effective << 32 | data[0].effective;
+}
+
+int privs_keep_only(uint64_t keep)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	uint64_t permitted;
+	bool setpcap;
+	int err;
+
+	err = cap_get(data);
+	if (err)
+		return err;
+	permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+	setpcap = data[0].effective & (1u << CAP_SETPCAP);
+	/* The bounding set needs CAP_SETPCAP, so it goes first. */
+	if (setpcap) {
+		for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+			if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+				return -errno;
+		}
+	}
+	/* Ambient capabilities would come back at the next exec otherwise. */
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	keep &= permitted;
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	data[0].inheritable = data[1].inheritable = 0;
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}

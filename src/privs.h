@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Dropping the capabilities a process no longer needs once the BPF program
+ * is loaded and attached (its maps are used through file descriptors). */
+#ifndef DROPMON_PRIVS_H
+#define DROPMON_PRIVS_H
+
+#include <stdint.h>
+
+/* Capability numbers, as in <linux/capability.h>. */
+#define PRIVS_CAP_SYS_PTRACE 19
+#define PRIVS_CAP_SYSLOG 34
+
+/* Keeps only the capabilities in `keep` (a bit mask of 1ULL << CAP_x) in
+ * the effective and permitted sets, and none inheritable or ambient; drops
+ * the rest from the bounding set too when allowed to (CAP_SETPCAP).
+ * Returns 0 or a negative errno. */
+int privs_keep_only(uint64_t keep);
+/* The effective set of this process, for logging. */
+uint64_t privs_effective(void);
+
+#endif
