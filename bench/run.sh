@@ -58,11 +58,14 @@ flood() {
 		sed -n 's/.*rate=\([0-9]*\).*/\1/p'
 }
 
+# Below the ephemeral range, where client connections take their ports.
 free_port() {
-	local p
+	local p low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+	[ "$low" -gt 11000 ] || low=32768
 	while :; do
-		p=$((20000 + RANDOM % 40000))
-		[ -z "$(ss -Htln "sport = :$p")" ] && { echo $p; return; }
+		p=$((10000 + RANDOM % (low - 10000)))
+		[ -z "$(ss -Htan "sport = :$p")" ] && { echo $p; return; }
 	done
 }
 

@@ -140,11 +140,16 @@ drop_on_every_cpu() {
 	done
 }
 
+# free_port: a TCP port no socket uses, below the ephemeral range (where the
+# kernel picks client ports, so that a connection cannot take it between
+# this check and the bind).
 free_port() {
-	local p
+	local p low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+	[ "$low" -gt 11000 ] || low=32768
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if [ -z "$(ss -Htln "sport = :$p")" ]; then
+		p=$((10000 + RANDOM % (low - 10000)))
+		if [ -z "$(ss -Htan "sport = :$p")" ]; then
 			echo "$p"
 			return 0
 		fi
