@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""deploy/kubernetes/dropmon.yaml is valid YAML, and what matters in it agrees
+with itself and with the binary: the port, the flags, the capabilities.
+Usage: kubernetes_manifests.py MANIFEST DROPMON_BINARY"""
+import subprocess
+import sys
+
+import yaml
+
+EXPECTED_CAPS = ["BPF", "PERFMON", "SYSLOG", "SYS_PTRACE"]
+PORT = 9612
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def main():
+    manifest, binary = sys.argv[1], sys.argv[2]
+    with open(manifest, encoding="utf-8") as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    kinds = {d["kind"]: d for d in docs}
+    for kind in ("Namespace", "DaemonSet", "Service", "ServiceMonitor"):
+        if kind not in kinds:
+            fail("no " + kind)
+    ds, svc, sm = kinds["DaemonSet"], kinds["Service"], kinds["ServiceMonitor"]
+    pod = ds["spec"]["template"]["spec"]
+    (ctr,) = pod["containers"]
+    sec = ctr["securityContext"]
+    if sec.get("privileged") or sec.get("allowPrivilegeEscalation") is not False:
+        fail("the container must not be privileged nor escalate")
+    if sec["capabilities"]["drop"] != ["ALL"] or sorted(sec["capabilities"]["add"]) != EXPECTED_CAPS:
+        fail("capabilities: %s" % sec["capabilities"])
+    if pod.get("hostNetwork"):
+        fail("hostNetwork is not needed")
+    ports = {p["name"]: p["containerPort"] for p in ctr["ports"]}
+    if ports.get("metrics") != PORT:
+        fail("container port metrics is not %d: %s" % (PORT, ports))
+    args = ctr["args"]
+    if args[0] != "serve" or "--web.listen-address=:%d" % PORT not in args:
+        fail("args: %s" % args)
+    # Every flag given must be one the binary knows.
+    usage = subprocess.run([binary, "serve", "--help"], capture_output=True, text=True,
+                           check=True).stdout
+    for a in args[1:]:
+        flag = a.split("=", 1)[0]
+        if flag not in usage:
+            fail("flag %s is not in `dropmon serve --help`" % flag)
+    mounts = {m["mountPath"] for m in ctr["volumeMounts"]}
+    if "/sys/kernel/btf" not in mounts:
+        fail("/sys/kernel/btf is not mounted")
+    if not ctr["resources"]["requests"] or "memory" not in ctr["resources"]["limits"]:
+        fail("resources are not set")
+    sel = ds["spec"]["selector"]["matchLabels"]
+    if ds["spec"]["template"]["metadata"]["labels"] != sel or svc["spec"]["selector"] != sel:
+        fail("selectors do not match the pod labels")
+    (sp,) = svc["spec"]["ports"]
+    if sp["name"] != "metrics" or sp["port"] != PORT or sp["targetPort"] != "metrics":
+        fail("service port: %s" % sp)
+    if sm["spec"]["selector"]["matchLabels"] != svc["metadata"]["labels"]:
+        fail("the ServiceMonitor does not select the Service")
+    if [e["port"] for e in sm["spec"]["endpoints"]] != ["metrics"]:
+        fail("the ServiceMonitor endpoint is not the metrics port")
+    for d in docs[1:]:
+        if d["metadata"].get("namespace") != "dropmon":
+            fail("%s is not in namespace dropmon" % d["kind"])
+    print("ok: %d manifests consistent with the binary (port %d, caps %s)"
+          % (len(docs), PORT, ",".join(EXPECTED_CAPS)))
+
+
+if __name__ == "__main__":
+    main()
