@@ -45,3 +45,15 @@ void cli_explain_load_error(enum loader_stage stage, int err)
 					    : "load",
 	       strerror(-err));
 }
+
+int cli_set_log_level(const char *arg)
+{
+	enum log_level level;
+
+	if (log_parse_level(arg, &level)) {
+		pr_err("--log.level must be error, warn, info or debug (got '%s')\n", arg);
+		return -EINVAL;
+	}
+	log_set_level(level);
+	return 0;
+}

@@ -10,6 +10,8 @@ int cmd_collect(int argc, char **argv);
 int cmd_print(int argc, char **argv);
 int cmd_pcap(int argc, char **argv);
 
+/* --log.level: sets the level, or says what is wrong; 0 or -EINVAL. */
+int cli_set_log_level(const char *arg);
 /* One line naming the cause of a failed loader_open() and its fix. */
 void cli_explain_load_error(enum loader_stage stage, int err);
 

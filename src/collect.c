@@ -121,7 +121,6 @@ static void collect_usage(FILE *f)
 /* Returns 0 to go on, 1 to exit 0 (help), or -EINVAL. */
 static int parse_flags(int argc, char **argv, struct collect_config *cfg)
 {
-	enum log_level level;
 	uint64_t v;
 	int opt;
 
@@ -197,13 +196,8 @@ static int parse_flags(int argc, char **argv, struct collect_config *cfg)
 			cfg->events.ringbuf_bytes = (uint32_t)v;
 			break;
 		case OPT_LOG_LEVEL:
-			if (log_parse_level(optarg, &level)) {
-				pr_err(
-				    "--log.level must be error, warn, info or debug (got '%s')\n",
-				    optarg);
+			if (cli_set_log_level(optarg))
 				return -EINVAL;
-			}
-			log_set_level(level);
 			break;
 		case 'h':
 			collect_usage(stdout);
@@ -225,11 +219,13 @@ static int on_event(const struct drop_event *ev, void *ctx)
 	struct collect_run *run = ctx;
 	struct evrecord *r = &run->rec;
 
-	evrecord_decode(r, ev, &run->decoder);
-	if (run->filter && !pktfilter_match(run->filter, r->mac, r->packet, r->caplen, r->len)) {
+	/* Before decoding: symbolizing a stack costs more than the filter. */
+	if (run->filter && !pktfilter_match(run->filter, ev->flags & DROP_EVENT_MAC, ev->data,
+					    ev->caplen, ev->len)) {
 		run->filtered++;
 		return 0;
 	}
+	evrecord_decode(r, ev, &run->decoder);
 	strbuf_reset(&run->buf);
 	if (run->cfg->output ? evjson_write(&run->buf, r) : evtext_format(&run->buf, r, &run->text))
 		return -ENOMEM;

@@ -190,17 +190,35 @@ void collector_free(struct collector *c)
 	free(c);
 }
 
+/* known[] is sorted by inode: every scrape looks up each counter row's
+ * netns, so the lookup must not grow with the number of namespaces. The
+ * position where inode is, or would go. */
+static size_t known_pos(const struct collector *c, uint32_t inode)
+{
+	size_t lo = 0, hi = c->nknown;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->known[mid].inode < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static struct known_netns *known_find(struct collector *c, uint32_t inode)
 {
-	for (size_t i = 0; i < c->nknown; i++)
-		if (c->known[i].inode == inode)
-			return &c->known[i];
-	return NULL;
+	size_t i = known_pos(c, inode);
+
+	return i < c->nknown && c->known[i].inode == inode ? &c->known[i] : NULL;
 }
 
 static struct known_netns *known_add(struct collector *c, uint32_t inode)
 {
 	struct known_netns *k;
+	size_t pos;
 
 	if (c->nknown == c->known_cap) {
 		size_t cap = c->known_cap ? c->known_cap * 2 : 16;
@@ -211,7 +229,10 @@ static struct known_netns *known_add(struct collector *c, uint32_t inode)
 		c->known = k;
 		c->known_cap = cap;
 	}
-	k = &c->known[c->nknown++];
+	pos = known_pos(c, inode);
+	memmove(&c->known[pos + 1], &c->known[pos], (c->nknown - pos) * sizeof(*k));
+	c->nknown++;
+	k = &c->known[pos];
 	memset(k, 0, sizeof(*k));
 	k->inode = inode;
 	return k;
@@ -303,7 +324,7 @@ static bool update_netns(struct collector *c, double now)
 		}
 		pr_info("netns %u (%s) is gone: removed its %d series\n", k->inode,
 			k->name[0] ? k->name : "unnamed", n);
-		c->known[i] = c->known[--c->nknown];
+		memmove(&c->known[i], &c->known[i + 1], (--c->nknown - i) * sizeof(c->known[0]));
 		removed = true;
 	}
 	return removed;
@@ -366,26 +387,11 @@ static ssize_t aggregate(struct collector *c)
 struct series_labels {
 	char reason[96];
 	char device[IF_NAMESIZE]; /* if_indextoname() fallback only */
-	char ifindex[11];
-	char netns[11];
+	char ifindex[STRBUF_U64_SIZE];
+	char netns[STRBUF_U64_SIZE];
 	char func[32];
 	struct expo_label labels[5];
 };
-
-/* Decimal without snprintf: called for every series of every scrape. */
-static void fmt_u32(char buf[11], uint32_t v)
-{
-	char tmp[10];
-	size_t n = 0, i = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		buf[i++] = tmp[--n];
-	buf[i] = '\0';
-}
 
 static void fill_labels(struct collector *c, const struct series *s, struct series_labels *l)
 {
@@ -395,7 +401,7 @@ static void fill_labels(struct collector *c, const struct series *s, struct seri
 	l->ifindex[0] = '\0';
 	l->netns[0] = '\0';
 	if (s->ifindex) {
-		fmt_u32(l->ifindex, s->ifindex);
+		strbuf_fmt_u64(l->ifindex, s->ifindex);
 		dev = counters_device_name(&c->snap, s->netns, s->ifindex);
 		/* Fallback for a key created before the name was recorded:
 		 * only our own netns can be asked by ifindex. */
@@ -406,7 +412,7 @@ static void fill_labels(struct collector *c, const struct series *s, struct seri
 			dev = "";
 	}
 	if (s->netns)
-		fmt_u32(l->netns, s->netns);
+		strbuf_fmt_u64(l->netns, s->netns);
 	if (!s->func)
 		snprintf(l->func, sizeof(l->func), "0x%" PRIx64, s->func_key);
 	l->labels[0] = (struct expo_label){ "reason", l->reason };

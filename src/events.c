@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include "events.h"
+#include "log.h"
 
 struct events {
 	struct ring_buffer *rb;
@@ -23,7 +24,10 @@ static int on_sample(void *ctx, void *data, size_t size)
 	int err;
 
 	if (size < sizeof(struct drop_event)) {
-		e->malformed++;
+		/* The BPF object and this binary disagree: say it once. */
+		if (!e->malformed++)
+			pr_warn("ignoring a %zu-byte event record (expected %zu)\n", size,
+				sizeof(struct drop_event));
 		return 0;
 	}
 	/* A copy, with its counts bounded, so that no consumer can be led
@@ -70,11 +74,6 @@ int events_poll(struct events *e, int timeout_ms)
 	if (err < 0)
 		return err;
 	return e->count;
-}
-
-uint64_t events_malformed(const struct events *e)
-{
-	return e->malformed;
 }
 
 void events_free(struct events *e)

@@ -20,9 +20,6 @@ struct events *events_new(int ringbuf_fd, events_fn fn, void *ctx);
  * were handled, or a negative errno: the callback's, or -EINTR when a
  * signal interrupted the wait. */
 int events_poll(struct events *e, int timeout_ms);
-/* Records too short to be an event (the BPF object and this binary would
- * disagree): never expected, but kernel data is not trusted. */
-uint64_t events_malformed(const struct events *e);
 void events_free(struct events *e); /* accepts NULL */
 
 #endif

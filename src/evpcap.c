@@ -22,8 +22,10 @@ int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf 
 	if (iface < 0)
 		return iface;
 	strbuf_reset(scratch);
-	strbuf_printf(scratch, "drop reason %s; function %s; netns %" PRIu32 "; task %s %" PRIu32,
-		      r->reason, r->function[0] ? r->function : "?", r->netns, r->comm, r->tgid);
+	strbuf_printf(scratch, "drop reason %s; function %s; netns %" PRIu32 "; task ", r->reason,
+		      r->function[0] ? r->function : "?", r->netns);
+	strbuf_put_printable(scratch, r->comm);
+	strbuf_printf(scratch, " %" PRIu32, r->tgid);
 	if (scratch->err)
 		return scratch->err;
 	return pcapng_packet(w, iface, ts, r->packet, r->caplen,

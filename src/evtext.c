@@ -28,15 +28,19 @@ int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evt
 	bool sep = false;
 
 	put_time(out, r, o);
-	strbuf_printf(out, " [%s] %" PRIu32 " [tp] skb:kfree_skb drop (%s)\n", r->comm, r->tgid,
-		      r->reason);
+	strbuf_puts(out, " [");
+	strbuf_put_printable(out, r->comm);
+	strbuf_printf(out, "] %" PRIu32 " [tp] skb:kfree_skb drop (%s)\n", r->tgid, r->reason);
 	for (uint32_t i = 0; i < r->nframes && i < DROPMON_STACK_DEPTH; i++)
 		strbuf_printf(out, "    %s\n", r->frames[i]);
 	strbuf_puts(out, "  ");
 	if (r->ifindex) {
 		strbuf_printf(out, "if %" PRIu32, r->ifindex);
-		if (r->dev[0])
-			strbuf_printf(out, " (%s)", r->dev);
+		if (r->dev[0]) {
+			strbuf_puts(out, " (");
+			strbuf_put_printable(out, r->dev);
+			strbuf_putc(out, ')');
+		}
 		sep = true;
 	}
 	if (r->rx_ifindex) {

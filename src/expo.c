@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "expo.h"
 #include "httplist.h"
@@ -269,14 +268,10 @@ static bool writer_put_family(struct writer *w, const struct expo *e)
 
 static bool writer_put_u64(struct writer *w, uint64_t value)
 {
-	char digits[20]; /* UINT64_MAX has 20 */
-	size_t n = 0;
+	char digits[STRBUF_U64_SIZE];
+	size_t n = strbuf_fmt_u64(digits, value);
 
-	do {
-		digits[sizeof(digits) - ++n] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
-	return writer_put(w, digits + sizeof(digits) - n, n);
+	return writer_put(w, digits, n);
 }
 
 /* On failure the strbuf keeps its sticky error and its old length. */

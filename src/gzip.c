@@ -2,10 +2,8 @@
 /* Accept-Encoding check and one-shot gzip into a strbuf, so large scrapes
  * (many drop reasons x devices x functions) cost less on the wire. */
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <string.h>
-#include <strings.h>
 
 /* libdeflate, not zlib: a scrape body is compressed whole, and libdeflate's
  * one-shot level 1 is about twice as fast as zlib's with a smaller result

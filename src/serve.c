@@ -111,7 +111,6 @@ static bool valid_path(const char *p)
 /* Returns 0 to go on, 1 to exit 0 (help, version), or -EINVAL. */
 static int parse_flags(int argc, char **argv, struct serve_config *cfg)
 {
-	enum log_level level;
 	uint64_t v;
 	int opt;
 
@@ -154,13 +153,8 @@ static int parse_flags(int argc, char **argv, struct serve_config *cfg)
 			}
 			break;
 		case OPT_LOG_LEVEL:
-			if (log_parse_level(optarg, &level)) {
-				pr_err(
-				    "--log.level must be error, warn, info or debug (got '%s')\n",
-				    optarg);
+			if (cli_set_log_level(optarg))
 				return -EINVAL;
-			}
-			log_set_level(level);
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;

@@ -39,11 +39,32 @@ struct stored_config {
 struct reader {
 	FILE *f;
 	const char *path;
-	char *line;
-	size_t cap;
+	char *line; /* LINE_MAX_BYTES */
 	uint64_t lineno;
 	uint64_t bad; /* lines skipped */
 };
+
+/* Reads one line into rd->line, never holding more than LINE_MAX_BYTES of it
+ * (a stored file is outside input: a line of gigabytes must not become an
+ * allocation of gigabytes). Returns its length, -1 at the end of the file,
+ * or -2 for a line that was too long (the rest of it is skipped). */
+static ssize_t read_line(struct reader *rd)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc_unlocked(rd->f)) != EOF && c != '\n') {
+		if (len == LINE_MAX_BYTES) {
+			while ((c = getc_unlocked(rd->f)) != EOF && c != '\n')
+				;
+			return -2;
+		}
+		rd->line[len++] = (char)c;
+	}
+	if (c == EOF && len == 0)
+		return -1;
+	return (ssize_t)len;
+}
 
 /* The next event of the file into r: 1, 0 at the end, or a negative errno
  * for a read error. Corrupt lines are reported and skipped. */
@@ -52,16 +73,16 @@ static int reader_next(struct reader *rd, struct evrecord *r)
 	const char *why;
 	ssize_t n;
 
-	while ((n = getline(&rd->line, &rd->cap, rd->f)) >= 0) {
-		size_t len = (size_t)n;
+	while ((n = read_line(rd)) != -1) {
+		size_t len = n > 0 ? (size_t)n : 0;
 
 		rd->lineno++;
-		while (len && (rd->line[len - 1] == '\n' || rd->line[len - 1] == '\r'))
+		while (len && rd->line[len - 1] == '\r')
 			len--;
-		if (len == 0)
-			continue;
-		if (len > LINE_MAX_BYTES) {
+		if (n == -2) {
 			why = "line too long";
+		} else if (len == 0) {
+			continue;
 		} else if (evjson_parse(rd->line, len, r, &why) == 0) {
 			return 1;
 		}
@@ -173,9 +194,10 @@ static int run(int argc, char **argv, bool pcap)
 		return 2;
 	}
 	r = malloc(sizeof(*r));
+	rd.line = malloc(LINE_MAX_BYTES);
 	rd.path = cfg.input;
 	rd.f = strcmp(cfg.input, "-") == 0 ? stdin : fopen(cfg.input, "re");
-	if (!r || !rd.f) {
+	if (!r || !rd.line || !rd.f) {
 		err = -errno;
 		pr_err("cannot read %s: %s\n", cfg.input, strerror(errno));
 		goto cleanup;

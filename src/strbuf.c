@@ -88,16 +88,43 @@ int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	return 0;
 }
 
-int strbuf_put_u64(struct strbuf *sb, uint64_t v)
+size_t strbuf_fmt_u64(char buf[STRBUF_U64_SIZE], uint64_t v)
 {
-	char buf[20]; /* UINT64_MAX has 20 digits */
-	size_t i = sizeof(buf);
+	char tmp[STRBUF_U64_SIZE - 1];
+	size_t n = 0, i = 0;
 
 	do {
-		buf[--i] = (char)('0' + v % 10);
+		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	return strbuf_append(sb, buf + i, sizeof(buf) - i);
+	while (n)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+	return i;
+}
+
+int strbuf_put_u64(struct strbuf *sb, uint64_t v)
+{
+	char buf[STRBUF_U64_SIZE];
+	size_t n = strbuf_fmt_u64(buf, v);
+
+	return strbuf_append(sb, buf, n);
+}
+
+int strbuf_put_printable(struct strbuf *sb, const char *s)
+{
+	size_t start = sb->len;
+	int err = strbuf_puts(sb, s);
+
+	if (err)
+		return err;
+	for (size_t i = start; i < sb->len; i++) {
+		unsigned char c = (unsigned char)sb->buf[i];
+
+		if (c < 0x20 || c == 0x7f)
+			sb->buf[i] = '?';
+	}
+	return 0;
 }
 
 void strbuf_reset(struct strbuf *sb)

@@ -26,8 +26,16 @@ int strbuf_append(struct strbuf *sb, const void *data, size_t n);
 int strbuf_puts(struct strbuf *sb, const char *s);
 int strbuf_putc(struct strbuf *sb, char c);
 int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Decimal, without printf: a scrape prints tens of thousands of numbers. */
+/* Decimal, without printf: a scrape prints tens of thousands of numbers.
+ * strbuf_fmt_u64 writes v and a NUL into buf (21 bytes hold UINT64_MAX) and
+ * returns the number of digits. */
+#define STRBUF_U64_SIZE 21
+size_t strbuf_fmt_u64(char buf[STRBUF_U64_SIZE], uint64_t v);
 int strbuf_put_u64(struct strbuf *sb, uint64_t v);
+/* Appends s with every control byte (below 0x20, and 0x7f) replaced by '?':
+ * for names other users choose (task comm, device names) on their way to a
+ * terminal, where an escape sequence could rewrite what the operator sees. */
+int strbuf_put_printable(struct strbuf *sb, const char *s);
 /* Empties the buffer and clears the error, keeping the memory. */
 void strbuf_reset(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);

@@ -128,12 +128,19 @@ expect_eq "print shows the stored SYNs" 3 \
 expect_eq "print shows their stacks" 3 "$(grep -cE '^    tcp_v6_rcv\+0x' "$TMP/print.out" || true)"
 
 # A corrupt line is reported with its number and skipped; the rest still comes out.
-{ head -n 2 "$TMP/drops.data"; echo '{"v":1,"time_ns":'; tail -n 3 "$TMP/drops.data"; } \
-	>"$TMP/corrupt.data"
+{
+	head -n 2 "$TMP/drops.data"
+	echo '{"v":1,"time_ns":'
+	head -c 1100000 /dev/zero | tr '\0' x # over the 1 MiB a line may have
+	echo
+	tail -n 3 "$TMP/drops.data"
+} >"$TMP/corrupt.data"
 rc=0
 "$DROPMON" print -i "$TMP/corrupt.data" >"$TMP/print2.out" 2>"$TMP/print2.err" || rc=$?
 expect_eq "print of a corrupt file exits 1" 1 "$rc"
 expect_eq "the corrupt line is named" 1 "$(grep -c 'corrupt.data:3: ' "$TMP/print2.err" || true)"
+expect_eq "the overlong line is named" 1 \
+	"$(grep -c 'corrupt.data:4: line too long' "$TMP/print2.err" || true)"
 expect_eq "every other event is printed" 5 \
 	"$(grep -c 'skb:kfree_skb drop' "$TMP/print2.out" || true)"
 

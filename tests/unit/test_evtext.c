@@ -76,6 +76,17 @@ static void test_format(void **state)
 	assert_non_null(strstr(sb.buf, "2025-11-26T06:21:12.123456789Z [nc] 14839 "));
 	assert_non_null(strstr(sb.buf, " win 65476 netns 4026532245\n"));
 
+	/* A task name with an escape sequence reaches no terminal as one. */
+	strbuf_reset(&sb);
+	snprintf(r.comm, sizeof(r.comm), "a\x1b[2Jb\x7f");
+	snprintf(r.dev, sizeof(r.dev), "e\x1bth");
+	o.utc = false;
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_non_null(strstr(sb.buf, " [a?[2Jb?] 14839 "));
+	assert_non_null(strstr(sb.buf, "if 1 (e?th) "));
+	assert_null(strchr(sb.buf, '\x1b'));
+	snprintf(r.comm, sizeof(r.comm), "nc");
+
 	/* No packet bytes, no devices. */
 	strbuf_reset(&sb);
 	r.caplen = 0;

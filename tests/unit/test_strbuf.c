@@ -71,6 +71,14 @@ static void test_put_u64(void **state)
 	assert_int_equal(strbuf_put_u64(&sb, UINT64_MAX), 0);
 	assert_string_equal(sb.buf, "0 1234567890 18446744073709551615");
 	strbuf_free(&sb);
+	{
+		char buf[STRBUF_U64_SIZE];
+
+		assert_int_equal(strbuf_fmt_u64(buf, UINT64_MAX), 20);
+		assert_string_equal(buf, "18446744073709551615");
+		assert_int_equal(strbuf_fmt_u64(buf, 7), 1);
+		assert_string_equal(buf, "7");
+	}
 }
 
 static void test_sticky_error(void **state)
