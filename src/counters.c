@@ -313,6 +313,7 @@ int counters_read_stats(struct counters_reader *r, uint64_t stats[DROPMON_STAT_M
 
 int counters_read(struct counters_reader *r, struct counters_snapshot *snap)
 {
+	unsigned int torn; /* logged by read_slots */
 	size_t pcpu_value = (size_t)r->ncpus * sizeof(struct drop_value);
 	int err;
 
@@ -320,7 +321,7 @@ int counters_read(struct counters_reader *r, struct counters_snapshot *snap)
 	snap->noverflow = 0;
 	snap->ndevices = 0;
 	/* Order matters: the cache before the hash. */
-	err = read_slots(r, &snap->torn_slots);
+	err = read_slots(r, &torn);
 	if (err)
 		return err;
 	err = map_dump(r, r->maps.counters, sizeof(struct drop_key), pcpu_value, add_counter, snap);

@@ -33,7 +33,6 @@ struct counters_snapshot {
 	struct device_row *devices; /* sorted by (netns, ifindex) */
 	size_t ndevices, devices_cap;
 	uint64_t stats[DROPMON_STAT_MAX];
-	unsigned int torn_slots; /* CPUs whose cache could not be read consistently */
 };
 
 struct counters_reader;

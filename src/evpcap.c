@@ -12,8 +12,12 @@ int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf 
 	uint64_t ts = r->wall_ns > 0 ? (uint64_t)r->wall_ns : r->time_ns;
 	/* skb->len counts from the network header at a receive drop; the
 	 * Ethernet header in front of it is part of the frame. */
-	uint32_t origlen = r->len + (r->mac ? 14 : 0);
+	uint32_t origlen = r->len;
 	int iface;
+
+	/* len comes from a file too: no wrap-around past UINT32_MAX. */
+	if (r->mac && origlen <= UINT32_MAX - 14)
+		origlen += 14;
 
 	if (!r->caplen)
 		return -ENODATA;
