@@ -48,7 +48,7 @@ sed 's/^/# | /' "$TMP/collect.out"
 
 expect_eq "events printed" 1 "$(grep -c 'skb:kfree_skb drop' "$TMP/collect.out" || true)"
 expect_eq "header: time, task, probe, reason" 1 \
-	"$(grep -cE '^[0-9]+ \[dropgen\] [0-9]+ \[tp\] skb:kfree_skb drop \(NO_SOCKET\)$' \
+	"$(grep -cE '^[0-9]+ \['"$DROP_TASK_RE"'\] [0-9]+ \[tp\] skb:kfree_skb drop \(NO_SOCKET\)$' \
 		"$TMP/collect.out" || true)"
 expect_eq "a stack frame in tcp_v6_rcv" 1 \
 	"$(grep -cE '^    tcp_v6_rcv\+0x[0-9a-f]+$' "$TMP/collect.out" || true)"
@@ -152,7 +152,7 @@ if command -v tshark >/dev/null; then
 	log "tshark read:"
 	sed 's/^/# | /' "$TMP/tshark.out"
 	expect_eq "tshark reads the filtered packets with the bytes sent and why" 2 \
-		"$(grep -c '^lo 127.0.0.1 9 00000000000000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns '"$NSC"'; task dropgen [0-9]*$' \
+		"$(grep -cE '^lo 127.0.0.1 9 00000000000000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns '"$NSC"'; task '"$DROP_TASK_RE"' [0-9]+$' \
 			"$TMP/tshark.out" || true)"
 else
 	fail "tshark is not installed (Debian package tshark)"

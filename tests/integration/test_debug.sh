@@ -71,9 +71,10 @@ wait "$CAP"
 tshark -n -r "$TMP/timed.pcapng" -T fields -E separator=/s -e ip.dst -e udp.dstport -e data.data \
 	-e frame.comment 2>/dev/null >"$TMP/timed.txt"
 expect_eq "timed capture: the 7 UDP drops, bytes and reason" 7 \
-	"$(grep -c "^127.0.0.1 9 0000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns $NSC; task dropgen [0-9]*\$" \
+	"$(grep -cE "^127.0.0.1 9 0000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns $NSC; task $DROP_TASK_RE [0-9]+\$" \
 		"$TMP/timed.txt" || true)"
 expect_eq "timed capture: only what the filter keeps" 7 "$(wc -l <"$TMP/timed.txt")"
+sed 's/^/# timed capture: /' "$TMP/timed.txt"
 
 # --- bad parameters --------------------------------------------------------------
 code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }
