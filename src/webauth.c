@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* HTTP basic auth: bcrypt through libxcrypt, one check at a time, and a
+ * cache of keyed digests of good credentials so that a scrape every few
+ * seconds does not pay for bcrypt each time. */
+#include <crypt.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "webauth.h"
+
+#define BCRYPT_LEN 60 /* "$2b$10$" + 22 characters of salt + 31 of hash */
+#define BCRYPT_COST_MIN 4
+#define BCRYPT_COST_MAX 31
+#define DUMMY_COST 10	 /* Go's bcrypt.DefaultCost */
+#define CACHE_ENTRIES 64 /* a few scrapers per user, a few users */
+#define KEY_LEN 32
+#define DIGEST_LEN 32
+
+/* What an unknown user is checked against, its cost patched in. Valid
+ * salt, so crypt_r really does the work; the last character of the hash
+ * part carries bits that bcrypt's output always has clear, so no password
+ * can ever give this string. */
+static const char dummy_hash[] = "$2b$10$DropmonUnknownUserSaluNoPasswordHashesToThisValue0123";
+_Static_assert(sizeof(dummy_hash) == BCRYPT_LEN + 1, "dummy_hash is a bcrypt hash");
+
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len; /* bytes so far */
+	unsigned char buf[64];
+	size_t nbuf;
+};
+
+struct wa_user {
+	char *name;		   /* NULL: matches nobody */
+	char hash[BCRYPT_LEN + 1]; /* "": not a usable bcrypt hash */
+};
+
+struct cache_entry {
+	unsigned char digest[DIGEST_LEN];
+	uint64_t last_used; /* the tick it was last added or hit; 0: empty */
+	size_t user;
+};
+
+struct webauth {
+	/* Held around crypt_r, so a flood of bad passwords takes one CPU.
+	 * cache_mu may be taken inside it, never the other way round. */
+	pthread_mutex_t bcrypt_mu;
+	/* ~32 KiB: kept here rather than on a libmicrohttpd thread's stack. */
+	struct crypt_data cd;
+	/* A cache hit takes only this one, so it never waits for a bcrypt. */
+	pthread_mutex_t cache_mu;
+	struct cache_entry cache[CACHE_ENTRIES];
+	uint64_t tick; /* LRU clock: a counter, so never two equal times */
+	bool cache_on; /* false when there is no key: every check is a bcrypt */
+	unsigned char key[KEY_LEN];
+	atomic_ulong nbcrypt;
+	char dummy[BCRYPT_LEN + 1];
+	struct wa_user *users;
+	size_t nusers;
+};
+
+/* --- SHA-256, FIPS 180-4 ------------------------------------------------ */
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
+};
+
+static uint32_t ror32(uint32_t x, unsigned int n)
+{
+	return x >> n | x << (32 - n);
+}
+
+static uint32_t load_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void store_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static void sha256_block(uint32_t h[8], const unsigned char *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = load_be32(p + 4 * i);
+	for (i = 16; i < 64; i++) {
+		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ w[i - 15] >> 3;
+		uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ w[i - 2] >> 10;
+
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = k + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
+		     sha256_k[i] + w[i];
+		t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		k = g, g = f, f = e, e = d + t1;
+		d = c, c = b, b = a, a = t1 + t2;
+	}
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d;
+	h[4] += e, h[5] += f, h[6] += g, h[7] += k;
+	/* The schedule is derived from the password. */
+	explicit_bzero(w, sizeof(w));
+}
+
+static void sha256_init(struct sha256 *s)
+{
+	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memcpy(s->h, h0, sizeof(h0));
+	s->len = 0;
+	s->nbuf = 0;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	s->len += len;
+	if (s->nbuf) {
+		size_t n = sizeof(s->buf) - s->nbuf;
+
+		if (n > len)
+			n = len;
+		memcpy(s->buf + s->nbuf, p, n);
+		s->nbuf += n;
+		p += n;
+		len -= n;
+		if (s->nbuf < sizeof(s->buf))
+			return;
+		sha256_block(s->h, s->buf);
+		s->nbuf = 0;
+	}
+	for (; len >= sizeof(s->buf); p += sizeof(s->buf), len -= sizeof(s->buf))
+		sha256_block(s->h, p);
+	/* memcpy's pointers must be valid even for 0 bytes, and data may be NULL. */
+	if (len)
+		memcpy(s->buf, p, len);
+	s->nbuf = len;
+}
+
+static void sha256_final(struct sha256 *s, unsigned char out[DIGEST_LEN])
+{
+	uint64_t bits = s->len * 8;
+	int i;
+
+	s->buf[s->nbuf++] = 0x80;
+	if (s->nbuf > 56) {
+		memset(s->buf + s->nbuf, 0, sizeof(s->buf) - s->nbuf);
+		sha256_block(s->h, s->buf);
+		s->nbuf = 0;
+	}
+	memset(s->buf + s->nbuf, 0, 56 - s->nbuf);
+	for (i = 0; i < 8; i++)
+		s->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha256_block(s->h, s->buf);
+	for (i = 0; i < 8; i++)
+		store_be32(out + 4 * i, s->h[i]);
+}
+
+void webauth_sha256(const void *data, size_t len, unsigned char out[32])
+{
+	const unsigned char *p = data;
+	struct sha256 s;
+
+	/* In uneven pieces, as the digests feed it: then the test vectors
+	 * cover sha256_update()'s buffering too. */
+	sha256_init(&s);
+	sha256_update(&s, p, len / 3);
+	sha256_update(&s, p ? p + len / 3 : NULL, len - len / 3);
+	sha256_final(&s, out);
+}
+
+/* --- bcrypt hashes -------------------------------------------------------- */
+
+static bool is_bcrypt64(char c)
+{
+	return c == '.' || c == '/' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9');
+}
+
+/* The cost of a hash webauth_hash_valid() accepted. */
+static unsigned int bcrypt_cost(const char *hash)
+{
+	return (unsigned int)((hash[4] - '0') * 10 + (hash[5] - '0'));
+}
+
+bool webauth_hash_valid(const char *hash)
+{
+	unsigned int cost;
+	size_t i;
+
+	if (!hash || strnlen(hash, BCRYPT_LEN + 1) != BCRYPT_LEN)
+		return false;
+	/* $2x$ (the old sign-extension bug's hashes) is left out on purpose. */
+	if (hash[0] != '$' || hash[1] != '2' ||
+	    (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y') || hash[3] != '$')
+		return false;
+	if (hash[4] < '0' || hash[4] > '9' || hash[5] < '0' || hash[5] > '9' || hash[6] != '$')
+		return false;
+	cost = bcrypt_cost(hash);
+	if (cost < BCRYPT_COST_MIN || cost > BCRYPT_COST_MAX)
+		return false;
+	for (i = 7; i < BCRYPT_LEN; i++) {
+		if (!is_bcrypt64(hash[i]))
+			return false;
+	}
+	return true;
+}
+
+/* No early exit: the time does not depend on where x and y differ. */
+static bool ct_equal(const void *x, const void *y, size_t n)
+{
+	const volatile unsigned char *p = x, *q = y;
+	unsigned char diff = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		diff |= p[i] ^ q[i];
+	return diff == 0;
+}
+
+/* Call with bcrypt_mu held. */
+static bool bcrypt_match(struct webauth *a, const char *password, const char *hash)
+{
+	const char *got;
+
+	atomic_fetch_add_explicit(&a->nbcrypt, 1, memory_order_relaxed);
+	got = crypt_r(password, hash, &a->cd);
+	/* Failure is NULL or a string starting with '*' ("*0", "*1"), e.g.
+	 * for a password of CRYPT_MAX_PASSPHRASE_SIZE bytes or more. */
+	if (!got || got[0] == '*' || strnlen(got, BCRYPT_LEN + 1) != BCRYPT_LEN)
+		return false;
+	return ct_equal(got, hash, BCRYPT_LEN);
+}
+
+/* --- the cache of good credentials ---------------------------------------- */
+
+/* Keyed, so that a memory dump does not give a fast hash of the password to
+ * attack offline; with the user's hash in it, an entry vouches only for what
+ * bcrypt checked. The strings go in with their NULs, which separate them. */
+static void cred_digest(const struct webauth *a, const char *user, const char *password,
+			const char *hash, unsigned char out[DIGEST_LEN])
+{
+	struct sha256 s;
+
+	sha256_init(&s);
+	sha256_update(&s, a->key, sizeof(a->key));
+	sha256_update(&s, user, strlen(user) + 1);
+	sha256_update(&s, password, strlen(password) + 1);
+	sha256_update(&s, hash, BCRYPT_LEN);
+	sha256_final(&s, out);
+	explicit_bzero(&s, sizeof(s));
+}
+
+static bool cache_hit(struct webauth *a, size_t user, const unsigned char *digest)
+{
+	size_t i, hit = CACHE_ENTRIES;
+
+	if (!a->cache_on)
+		return false;
+	pthread_mutex_lock(&a->cache_mu);
+	/* Every entry is compared whole, hit or not. */
+	for (i = 0; i < CACHE_ENTRIES; i++) {
+		const struct cache_entry *e = &a->cache[i];
+		bool same = ct_equal(e->digest, digest, DIGEST_LEN);
+
+		if (same & (e->last_used != 0) & (e->user == user))
+			hit = i;
+	}
+	if (hit < CACHE_ENTRIES)
+		a->cache[hit].last_used = ++a->tick;
+	pthread_mutex_unlock(&a->cache_mu);
+	return hit < CACHE_ENTRIES;
+}
+
+/* Call with bcrypt_mu held, after a miss under it: then the credentials are
+ * not in the table already. Replaces an empty or the least recently used
+ * entry. */
+static void cache_add(struct webauth *a, size_t user, const unsigned char *digest)
+{
+	struct cache_entry *victim = &a->cache[0];
+	size_t i;
+
+	if (!a->cache_on)
+		return;
+	pthread_mutex_lock(&a->cache_mu);
+	for (i = 1; i < CACHE_ENTRIES; i++) {
+		if (a->cache[i].last_used < victim->last_used)
+			victim = &a->cache[i];
+	}
+	memcpy(victim->digest, digest, DIGEST_LEN);
+	victim->user = user;
+	victim->last_used = ++a->tick;
+	pthread_mutex_unlock(&a->cache_mu);
+}
+
+/* --- the users ------------------------------------------------------------ */
+
+/* The index of the user, or a->nusers when there is none with that name
+ * and a usable hash: such a user goes down the unknown user's path. */
+static size_t find_user(const struct webauth *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->nusers; i++) {
+		const struct wa_user *u = &a->users[i];
+
+		if (u->name && strcmp(u->name, name) == 0)
+			return u->hash[0] ? i : a->nusers;
+	}
+	return a->nusers;
+}
+
+static int make_key(unsigned char *key, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = getrandom(key + got, len - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+struct webauth *webauth_new(const struct web_user *users, size_t nusers)
+{
+	struct webauth *a = calloc(1, sizeof(*a));
+	unsigned int cost = DUMMY_COST;
+	size_t i;
+
+	if (!a)
+		return NULL;
+	pthread_mutex_init(&a->bcrypt_mu, NULL);
+	pthread_mutex_init(&a->cache_mu, NULL);
+	atomic_init(&a->nbcrypt, 0);
+	if (nusers) {
+		a->users = calloc(nusers, sizeof(*a->users));
+		if (!a->users)
+			goto err;
+	}
+	a->nusers = nusers;
+	for (i = 0; i < nusers; i++) {
+		if (users[i].name) {
+			a->users[i].name = strdup(users[i].name);
+			if (!a->users[i].name)
+				goto err;
+		}
+		/* webconfig checks the hashes; another crypt(3) method here
+		 * would let a weaker hash through, so such a user never matches. */
+		if (webauth_hash_valid(users[i].hash))
+			memcpy(a->users[i].hash, users[i].hash, BCRYPT_LEN + 1);
+	}
+	/* An unknown user should cost what a known one does. */
+	if (nusers && a->users[0].hash[0])
+		cost = bcrypt_cost(a->users[0].hash);
+	memcpy(a->dummy, dummy_hash, sizeof(a->dummy));
+	a->dummy[4] = (char)('0' + cost / 10);
+	a->dummy[5] = (char)('0' + cost % 10);
+	/* Without a secret key the digests would be a fast hash of the
+	 * password: rather no cache, slow but still right. */
+	a->cache_on = make_key(a->key, sizeof(a->key)) == 0;
+	return a;
+err:
+	webauth_free(a);
+	return NULL;
+}
+
+void webauth_free(struct webauth *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->nusers; i++)
+		free(a->users[i].name);
+	free(a->users);
+	pthread_mutex_destroy(&a->cache_mu);
+	pthread_mutex_destroy(&a->bcrypt_mu);
+	/* The key, the digests and crypt_r's scratch space. */
+	explicit_bzero(a, sizeof(*a));
+	free(a);
+}
+
+bool webauth_check(struct webauth *a, const char *user, const char *password)
+{
+	unsigned char digest[DIGEST_LEN];
+	const char *hash;
+	size_t idx;
+	bool ok;
+
+	/* With no users there is nothing to find out by timing. */
+	if (!a || !user || !password || !a->nusers)
+		return false;
+	idx = find_user(a, user);
+	/* An unknown user takes the same steps, against the dummy hash; the
+	 * cache never has its index. */
+	hash = idx < a->nusers ? a->users[idx].hash : a->dummy;
+	cred_digest(a, user, password, hash, digest);
+	if (cache_hit(a, idx, digest)) {
+		ok = true;
+		goto out;
+	}
+	pthread_mutex_lock(&a->bcrypt_mu);
+	/* Requests with the same credentials queue here together: the first
+	 * one's bcrypt is enough for them all. */
+	if (cache_hit(a, idx, digest)) {
+		ok = true;
+	} else {
+		ok = bcrypt_match(a, password, hash) && idx < a->nusers;
+		if (ok)
+			cache_add(a, idx, digest);
+	}
+	pthread_mutex_unlock(&a->bcrypt_mu);
+out:
+	explicit_bzero(digest, sizeof(digest));
+	return ok;
+}
+
+unsigned long webauth_bcrypt_count(const struct webauth *a)
+{
+	return a ? atomic_load_explicit(&a->nbcrypt, memory_order_relaxed) : 0;
+}

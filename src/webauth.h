@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* HTTP basic authentication against the bcrypt hashes of basic_auth_users.
+ * A bcrypt check costs tens of milliseconds by design: good credentials are
+ * remembered (as a salted digest, never the password), and only one check
+ * runs at a time so a flood of bad passwords cannot take every CPU. */
+#ifndef DROPMON_WEBAUTH_H
+#define DROPMON_WEBAUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "webconfig.h"
+
+struct webauth;
+
+/* Keeps a copy of the users; returns NULL when out of memory. */
+struct webauth *webauth_new(const struct web_user *users, size_t nusers);
+void webauth_free(struct webauth *a); /* accepts NULL */
+/* True when user and password (either may be NULL: false) match a user's
+ * hash. Thread-safe. An unknown user costs a bcrypt check too, so timing
+ * does not tell which users exist. */
+bool webauth_check(struct webauth *a, const char *user, const char *password);
+/* True when hash is a bcrypt hash crypt(3) here can check. */
+bool webauth_hash_valid(const char *hash);
+/* Number of bcrypt computations so far (cache misses and unknown users);
+ * for tests and a metric. */
+unsigned long webauth_bcrypt_count(const struct webauth *a);
+/* SHA-256 of data, as the cache's digests use it; exposed for the unit test. */
+void webauth_sha256(const void *data, size_t len, unsigned char out[32]);
+
+#endif
