@@ -239,7 +239,7 @@ static enum MHD_Result send_buffer(struct MHD_Connection *conn, struct strbuf *b
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (disposition)
 		MHD_add_response_header(resp, "Content-Disposition", disposition);
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	ret = http_queue(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -414,7 +414,7 @@ static enum MHD_Result serve_follow(struct debug *d, struct MHD_Connection *conn
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				req->json ? "application/x-ndjson" : "text/plain; charset=utf-8");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	ret = http_queue(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }

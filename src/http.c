@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "parse.h"
+#include "webtls.h"
 
 #define MAX_DAEMONS 16
 
@@ -26,6 +28,7 @@ struct http_server {
 	struct collector *collector;
 	struct MHD_Daemon *daemons[MAX_DAEMONS];
 	int ndaemons;
+	char priorities[128]; /* GnuTLS's, kept for the daemons' lifetime */
 };
 
 static int listen_on(int family, const struct sockaddr *sa, socklen_t len)
@@ -111,9 +114,115 @@ enum MHD_Result http_send_text(struct MHD_Connection *conn, unsigned int status,
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(conn, status, resp);
+	ret = http_queue(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned int status,
+			   struct MHD_Response *resp)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct http_server *s = ci ? ci->socket_context : NULL;
+
+	if (s && s->opts.web)
+		for (size_t i = 0; i < s->opts.web->nheaders; i++)
+			MHD_add_response_header(resp, s->opts.web->headers[i].name,
+						s->opts.web->headers[i].value);
+	return MHD_queue_response(conn, status, resp);
+}
+
+/* libmicrohttpd's messages are about single clients (a request too big, a
+ * connection limit reached, a failed handshake): any client could fill the
+ * log with them at the default level. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	log_vmsg(LOG_DEBUG, fmt, ap);
+}
+
+/* Runs when a connection is accepted, before the TLS handshake: points the
+ * connection at its server (for http_queue) and sets what the handshake
+ * asks of the client. */
+static void connection_started(void *cls, struct MHD_Connection *conn, void **socket_context,
+			       enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	*socket_context = s;
+	if (!s->opts.web || !s->opts.web->cert_pem)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci && ci->tls_session)
+		webtls_session_started(s->opts.web, ci->tls_session);
+}
+
+static enum MHD_Result unauthorized(struct MHD_Connection *conn)
+{
+	static const char body[] = "unauthorized: this exporter needs a user name and password\n";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp =
+	    MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				"Basic realm=\"dropmon\", charset=\"UTF-8\"");
+	ret = http_queue(conn, MHD_HTTP_UNAUTHORIZED, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* The client certificate policy, then basic auth. Returns true when the
+ * request may go on; otherwise a 403 or 401 was queued into *ret. */
+static bool admitted(struct http_server *s, struct MHD_Connection *conn, enum MHD_Result *ret)
+{
+	const struct web_config *web = s->opts.web;
+	char why[256];
+	char *user, *password = NULL;
+	bool ok;
+
+	if (!web)
+		return true;
+	if (web->cert_pem && web->client_auth != WEB_NO_CLIENT_CERT) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		int err = ci && ci->tls_session
+			      ? webtls_check_client(web, ci->tls_session, why, sizeof(why))
+			      : -EACCES;
+
+		if (err) {
+			char body[sizeof(why) + 16];
+
+			if (!ci || !ci->tls_session)
+				snprintf(why, sizeof(why), "no TLS session");
+			pr_debug("refused a client: %s\n", why);
+			/* The reason is about the client's own certificate. */
+			snprintf(body, sizeof(body), "forbidden: %s\n", why);
+			*ret = http_send_text(conn, MHD_HTTP_FORBIDDEN, "text/plain; charset=utf-8",
+					      body);
+			return false;
+		}
+	}
+	if (!s->opts.auth)
+		return true;
+	user = MHD_basic_auth_get_username_password(conn, &password);
+	ok = webauth_check(s->opts.auth, user, password);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		MHD_free(password);
+	}
+	MHD_free(user);
+	if (ok)
+		return true;
+	*ret = unauthorized(conn);
+	return false;
 }
 
 static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *conn)
@@ -174,7 +283,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	if (gzipped)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	ret = http_queue(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -184,9 +293,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      size_t *upload_data_size, void **req_ctx)
 {
 	struct http_server *s = cls;
+	enum MHD_Result ret;
 
 	(void)version;
 	(void)upload_data;
+	/* Nothing, not even which methods exist, before the client is admitted. */
+	if (!*req_ctx && !admitted(s, conn, &ret))
+		return ret;
 	/* Refused at once, connection closed: no request body is ever read. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return http_send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -222,10 +335,14 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 	       struct http_server **out)
 {
 	struct http_server *s;
-	int i;
+	bool tls;
+	int i = 0, err;
 
-	if (nfds > MAX_DAEMONS)
+	if (nfds > MAX_DAEMONS) {
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
 		return -E2BIG;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		for (i = 0; i < nfds; i++)
@@ -234,28 +351,60 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 	}
 	s->opts = *opts;
 	s->collector = c;
+	tls = opts->web && opts->web->cert_pem;
+	if (tls && webtls_priorities(opts->web, s->priorities, sizeof(s->priorities))) {
+		err = -EINVAL;
+		goto fail;
+	}
 	for (i = 0; i < nfds; i++) {
-		struct MHD_Daemon *d = MHD_start_daemon(
+		struct MHD_OptionItem o[16];
+		struct MHD_Daemon *d;
+		int n = 0;
+
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fds[i], NULL };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+						  opts->connection_timeout_s, NULL };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+						  opts->connection_limit, NULL };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+						  opts->per_ip_connection_limit, NULL };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+						  (intptr_t)opts->request_memory_limit, NULL };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+						  (intptr_t)connection_started, s };
+		o[n++] =
+		    (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL };
+		if (tls) {
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+							  opts->web->cert_pem };
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+							  opts->web->key_pem };
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+							  s->priorities };
+			if (opts->web->client_ca_pem)
+				o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
+								  opts->web->client_ca_pem };
+		}
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+		d = MHD_start_daemon(
 		    /* A thread per connection: a followed event stream waits for
 		     * events without holding up scrapes. */
 		    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			MHD_USE_ERROR_LOG,
-		    0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fds[i],
-		    MHD_OPTION_CONNECTION_TIMEOUT, opts->connection_timeout_s,
-		    MHD_OPTION_CONNECTION_LIMIT, opts->connection_limit,
-		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->per_ip_connection_limit,
-		    MHD_OPTION_END);
-
+			MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
+		    0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 		if (!d) {
-			for (int j = i; j < nfds; j++)
-				close(fds[j]);
-			http_stop(s);
-			return -EIO;
+			err = -EIO;
+			goto fail;
 		}
 		s->daemons[s->ndaemons++] = d;
 	}
 	*out = s;
 	return 0;
+fail:
+	for (int j = i; j < nfds; j++)
+		close(fds[j]);
+	http_stop(s);
+	return err;
 }
 
 void http_stop(struct http_server *s)

@@ -8,6 +8,8 @@
 
 #include "collector.h"
 #include "debug.h"
+#include "webauth.h"
+#include "webconfig.h"
 
 struct http_server;
 
@@ -16,7 +18,12 @@ struct http_opts {
 	unsigned int connection_timeout_s;
 	unsigned int connection_limit;
 	unsigned int per_ip_connection_limit;
-	struct debug *debug; /* NULL: /debug/ answers 404 with how to enable it */
+	size_t request_memory_limit; /* bytes per connection: headers and URL must fit */
+	/* --web.config.file; NULL: plain HTTP, no authentication. Both must
+	 * outlive the server. */
+	const struct web_config *web;
+	struct webauth *auth; /* NULL when web has no users */
+	struct debug *debug;  /* NULL: /debug/ answers 404 with how to enable it */
 };
 
 /* Binds and listens on "host:port", ":port" (all addresses, IPv6 and IPv4)
@@ -28,6 +35,10 @@ int http_listen(const char *address);
 int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
 	       struct http_server **out);
 void http_stop(struct http_server *s); /* accepts NULL */
+/* Queues resp with the configured extra headers; every response goes
+ * through here. */
+enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned int status,
+			   struct MHD_Response *resp);
 /* Queues a response with a copy of body. */
 enum MHD_Result http_send_text(struct MHD_Connection *conn, unsigned int status, const char *type,
 			       const char *body);

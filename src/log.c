@@ -38,14 +38,19 @@ enum log_level log_get_level(void)
 	return current_level;
 }
 
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	if (level > current_level)
+		return;
+	fprintf(stderr, "dropmon: %s: ", level_names[level]);
+	vfprintf(stderr, fmt, ap);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level > current_level)
-		return;
-	fprintf(stderr, "dropmon: %s: ", level_names[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vmsg(level, fmt, ap);
 	va_end(ap);
 }

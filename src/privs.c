@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* capset(2) and prctl(2) directly: three calls do not need libcap. */
 #include <errno.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <stdbool.h>
 #include <string.h>
@@ -27,27 +28,51 @@ uint64_t privs_effective(void)
 	return (uint64_t)data[1].effective << 32 | data[0].effective;
 }
 
+/* The bounding set needs CAP_SETPCAP: without it, it is left as it is. */
+static int drop_bounding(const struct __user_cap_data_struct data[2], uint64_t keep)
+{
+	if (!(data[0].effective & (1u << CAP_SETPCAP)))
+		return 0;
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+			return -errno;
+	}
+	return 0;
+}
+
+int privs_switch_user(uid_t uid, gid_t gid, uint64_t keep)
+{
+	struct __user_cap_data_struct data[2];
+	int err;
+
+	err = cap_get(data);
+	if (!err)
+		err = drop_bounding(data, keep);
+	if (err)
+		return err;
+	/* Keep the permitted set across setuid; privs_keep_only then makes the
+	 * kept ones effective again. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) || setresgid(gid, gid, gid) ||
+	    setresuid(uid, uid, uid))
+		return -errno;
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	return privs_keep_only(keep);
+}
+
 int privs_keep_only(uint64_t keep)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
 	uint64_t permitted;
-	bool setpcap;
 	int err;
 
 	err = cap_get(data);
+	if (!err)
+		err = drop_bounding(data, keep);
 	if (err)
 		return err;
 	permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;
-	setpcap = data[0].effective & (1u << CAP_SETPCAP);
-	/* The bounding set needs CAP_SETPCAP, so it goes first. */
-	if (setpcap) {
-		for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
-			if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
-			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
-				return -errno;
-		}
-	}
 	/* Ambient capabilities would come back at the next exec otherwise. */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	keep &= permitted;

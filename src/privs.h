@@ -5,6 +5,7 @@
 #define DROPMON_PRIVS_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Capability numbers, as in <linux/capability.h>. */
 #define PRIVS_CAP_SYS_PTRACE 19
@@ -15,6 +16,10 @@
  * the rest from the bounding set too when allowed to (CAP_SETPCAP).
  * Returns 0 or a negative errno. */
 int privs_keep_only(uint64_t keep);
+/* Becomes uid:gid with no supplementary groups, keeping only the
+ * capabilities in keep (as privs_keep_only). Call it before any thread is
+ * started: set*id(2) would otherwise have to reach every thread. */
+int privs_switch_user(uid_t uid, gid_t gid, uint64_t keep);
 /* The effective set of this process, for logging. */
 uint64_t privs_effective(void);
 

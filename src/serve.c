@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include "parse.h"
 #include "privs.h"
 #include "version.h"
+#include "webauth.h"
+#include "webconfig.h"
 
 #define DEFAULT_LISTEN ":9612"
 #define MAX_LISTEN 16
@@ -34,6 +37,11 @@ struct serve_config {
 	bool force_raw_tp;
 	bool debug;
 	uint64_t debug_rate, debug_burst, debug_recent, debug_max_seconds;
+	const char *web_config_file;
+	uint64_t max_connections, max_connections_per_ip, connection_timeout_s, max_request_bytes;
+	const char *user; /* NULL: stay root */
+	uid_t uid;
+	gid_t gid;
 };
 
 enum {
@@ -49,6 +57,12 @@ enum {
 	OPT_DEBUG_BURST,
 	OPT_DEBUG_RECENT,
 	OPT_DEBUG_MAX_SECONDS,
+	OPT_WEB_CONFIG,
+	OPT_MAX_CONNS,
+	OPT_MAX_CONNS_PER_IP,
+	OPT_MAX_REQUEST_BYTES,
+	OPT_CONN_TIMEOUT,
+	OPT_USER,
 };
 
 static const struct option serve_options[] = {
@@ -63,6 +77,12 @@ static const struct option serve_options[] = {
 	{ "debug.burst", required_argument, NULL, OPT_DEBUG_BURST },
 	{ "debug.recent", required_argument, NULL, OPT_DEBUG_RECENT },
 	{ "debug.max-seconds", required_argument, NULL, OPT_DEBUG_MAX_SECONDS },
+	{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
+	{ "web.max-connections", required_argument, NULL, OPT_MAX_CONNS },
+	{ "web.max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_PER_IP },
+	{ "web.max-request-bytes", required_argument, NULL, OPT_MAX_REQUEST_BYTES },
+	{ "web.connection-timeout", required_argument, NULL, OPT_CONN_TIMEOUT },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -77,6 +97,20 @@ static void serve_usage(FILE *f)
 		"  --web.listen-address=ADDR  address to listen on, repeatable (default %s);\n"
 		"                             forms: :PORT, HOST:PORT, [IPV6]:PORT\n"
 		"  --web.telemetry-path=PATH  path of the metrics (default /metrics)\n"
+		"  --web.config.file=FILE     TLS, client certificates, basic auth users and\n"
+		"                             extra headers, in the Prometheus exporter-toolkit\n"
+		"                             format; read once at start (default: none)\n"
+		"  --web.max-connections=N    connections served at once (default 64)\n"
+		"  --web.max-connections-per-ip=N\n"
+		"                             of those, from one address (default 16)\n"
+		"  --web.max-request-bytes=N  memory per connection; a request line and\n"
+		"                             headers larger than about half of it get 431\n"
+		"                             (default 32768)\n"
+		"  --web.connection-timeout=DUR\n"
+		"                             close a connection idle this long (default 30s)\n"
+		"  --user=NAME                after attaching, run as this user, keeping only\n"
+		"                             CAP_SYSLOG and CAP_SYS_PTRACE (default: stay as\n"
+		"                             started)\n"
 		"  --bpf.map-size=N           counter map entries, one per (reason, device,\n"
 		"                             netns, dropping location) (default 16384);\n"
 		"                             drops beyond it are still counted, by reason only\n"
@@ -178,6 +212,57 @@ static int parse_flags(int argc, char **argv, struct serve_config *cfg)
 			}
 			break;
 		}
+		case OPT_WEB_CONFIG:
+			cfg->web_config_file = optarg;
+			break;
+		case OPT_MAX_CONNS:
+		case OPT_MAX_CONNS_PER_IP:
+		case OPT_MAX_REQUEST_BYTES: {
+			static const char *const names[] = { "--web.max-connections",
+							     "--web.max-connections-per-ip",
+							     "--web.max-request-bytes" };
+			static const uint64_t mins[] = { 1, 1, 8192 };
+			static const uint64_t maxes[] = { 10000, 10000, 1 << 20 };
+			uint64_t *dst[] = { &cfg->max_connections, &cfg->max_connections_per_ip,
+					    &cfg->max_request_bytes };
+			int i = opt - OPT_MAX_CONNS;
+
+			if (parse_u64(optarg, mins[i], maxes[i], dst[i])) {
+				pr_err("%s must be a number from %" PRIu64 " to %" PRIu64
+				       " (got '%s')\n",
+				       names[i], mins[i], maxes[i], optarg);
+				return -EINVAL;
+			}
+			break;
+		}
+		case OPT_CONN_TIMEOUT:
+			if (parse_duration(optarg, 3600, &cfg->connection_timeout_s) ||
+			    cfg->connection_timeout_s == 0) {
+				pr_err("--web.connection-timeout must be a duration from 1s to 1h "
+				       "(got '%s')\n",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_USER: {
+			struct passwd *pw;
+
+			errno = 0;
+			pw = getpwnam(optarg);
+			if (!pw) {
+				pr_err("--user: no user '%s'%s%s\n", optarg, errno ? ": " : "",
+				       errno ? strerror(errno) : "");
+				return -EINVAL;
+			}
+			if (pw->pw_uid == 0) {
+				pr_err("--user: '%s' is root; name an unprivileged user\n", optarg);
+				return -EINVAL;
+			}
+			cfg->user = optarg;
+			cfg->uid = pw->pw_uid;
+			cfg->gid = pw->pw_gid;
+			break;
+		}
 		case OPT_VERSION:
 			printf("dropmon %s (revision %s)\n", DROPMON_VERSION, DROPMON_REVISION);
 			return 1;
@@ -222,15 +307,17 @@ int cmd_serve(int argc, char **argv)
 		.debug_burst = 10,
 		.debug_recent = 1000,
 		.debug_max_seconds = 60,
+		.max_connections = 64,
+		.max_connections_per_ip = 16,
+		.connection_timeout_s = 30,
+		.max_request_bytes = 32768,
 	};
+	struct web_config *web = NULL;
+	struct webauth *auth = NULL;
 	struct debug *debug = NULL;
 	struct loader_opts lopts;
 	struct collector_opts copts;
-	struct http_opts hopts = {
-		.connection_timeout_s = 30,
-		.connection_limit = 64,
-		.per_ip_connection_limit = 16,
-	};
+	struct http_opts hopts;
 	struct loader *loader = NULL;
 	struct collector *collector = NULL;
 	struct http_server *server = NULL;
@@ -242,7 +329,39 @@ int cmd_serve(int argc, char **argv)
 	err = parse_flags(argc, argv, &cfg);
 	if (err)
 		return err > 0 ? 0 : 2;
-	hopts.telemetry_path = cfg.telemetry_path;
+	/* Read as started (root can read a key file only root may read), and
+	 * before anything else: a bad file costs nothing. */
+	if (cfg.web_config_file) {
+		char msg[512];
+
+		err = web_config_load(cfg.web_config_file, &web, msg, sizeof(msg));
+		if (err) {
+			pr_err("--web.config.file: %s\n", msg);
+			return 2;
+		}
+		if (web->nusers) {
+			auth = webauth_new(web->users, web->nusers);
+			if (!auth) {
+				pr_err("out of memory\n");
+				web_config_free(web);
+				return 1;
+			}
+		}
+		pr_info("web config %s: %s, %zu basic auth user%s\n", cfg.web_config_file,
+			web->cert_pem ? "TLS" : "plain HTTP", web->nusers,
+			web->nusers == 1 ? "" : "s");
+		if (web->nusers && !web->cert_pem)
+			pr_warn("basic auth without TLS: passwords cross the network in clear\n");
+	}
+	hopts = (struct http_opts){
+		.telemetry_path = cfg.telemetry_path,
+		.connection_timeout_s = (unsigned int)cfg.connection_timeout_s,
+		.connection_limit = (unsigned int)cfg.max_connections,
+		.per_ip_connection_limit = (unsigned int)cfg.max_connections_per_ip,
+		.request_memory_limit = (size_t)cfg.max_request_bytes,
+		.web = web,
+		.auth = auth,
+	};
 
 	/* Signals are taken by sigwait() below; block them before any thread
 	 * exists so that no thread gets them. */
@@ -293,11 +412,22 @@ int cmd_serve(int argc, char **argv)
 	 * here on only kallsyms reloads (CAP_SYSLOG) and netns names of other
 	 * users' processes (CAP_SYS_PTRACE) need privileges. Capabilities are
 	 * per thread: this comes before any thread is started. */
-	err = privs_keep_only(1ULL << PRIVS_CAP_SYSLOG | 1ULL << PRIVS_CAP_SYS_PTRACE);
-	if (err)
-		pr_warn("cannot drop capabilities: %s\n", strerror(-err));
-	else
-		pr_debug("capabilities left: 0x%" PRIx64 "\n", privs_effective());
+	if (cfg.user) {
+		err = privs_switch_user(cfg.uid, cfg.gid,
+					1ULL << PRIVS_CAP_SYSLOG | 1ULL << PRIVS_CAP_SYS_PTRACE);
+		if (err) {
+			pr_err("--user %s: cannot switch to uid %u: %s\n", cfg.user,
+			       (unsigned int)cfg.uid, strerror(-err));
+			goto cleanup;
+		}
+		pr_info("running as %s (uid %u, gid %u)\n", cfg.user, (unsigned int)cfg.uid,
+			(unsigned int)cfg.gid);
+	} else {
+		err = privs_keep_only(1ULL << PRIVS_CAP_SYSLOG | 1ULL << PRIVS_CAP_SYS_PTRACE);
+		if (err)
+			pr_warn("cannot drop capabilities: %s\n", strerror(-err));
+	}
+	pr_debug("capabilities left: 0x%" PRIx64 "\n", privs_effective());
 	if (cfg.debug) {
 		struct debug_opts dopts = {
 			.recent = cfg.debug_recent,
@@ -321,8 +451,9 @@ int cmd_serve(int argc, char **argv)
 		goto cleanup;
 	}
 	for (i = 0; i < cfg.nlisten; i++)
-		pr_info("attached to skb:kfree_skb (%s); serving %s on %s\n",
-			loader_attach_mode(loader), cfg.telemetry_path, cfg.listen[i]);
+		pr_info("attached to skb:kfree_skb (%s); serving %s on %s%s\n",
+			loader_attach_mode(loader), cfg.telemetry_path, cfg.listen[i],
+			web && web->cert_pem ? " over TLS" : "");
 
 	do {
 		err = sigwait(&sigs, &sig);
@@ -338,5 +469,7 @@ cleanup:
 	loader_close(loader);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
+	webauth_free(auth);
+	web_config_free(web);
 	return err ? 1 : 0;
 }

@@ -165,13 +165,18 @@ free_port() {
 
 # start_dropmon [flags...]: runs `dropmon serve` on a free loopback port and
 # waits until it answers. Sets PORT and DROPMON_PID; its log is $TMP/dropmon.log.
+# Whether the exporter answers; a test that serves TLS or asks for a
+# password sets DROPMON_READY to a probe of its own.
+ready_plain() { curl -fsS -o /dev/null "http://127.0.0.1:$PORT/metrics" 2>/dev/null; }
+DROPMON_READY=ready_plain
+
 start_dropmon() {
 	PORT=$(free_port)
 	"$DROPMON" serve --web.listen-address="127.0.0.1:$PORT" "$@" >"$TMP/dropmon.log" 2>&1 &
 	DROPMON_PID=$!
 	PIDS+=("$DROPMON_PID")
 	for _ in $(seq 100); do
-		if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/metrics" 2>/dev/null; then
+		if "$DROPMON_READY"; then
 			return 0
 		fi
 		if ! kill -0 "$DROPMON_PID" 2>/dev/null; then

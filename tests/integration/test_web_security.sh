@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# --web.config.file with curl as the client: TLS, minimum TLS version, basic
+# auth with bcrypt hashes made by htpasswd, client certificates (good, from
+# another CA, expired, without the allowed SAN), extra headers, /debug
+# behind the same gate; --user; the connection and request size limits.
+. "$(dirname "$0")/lib.sh"
+require_kernel
+for tool in openssl htpasswd; do
+	command -v "$tool" >/dev/null || fail "$tool is not installed (see tests/test-depends)"
+done
+[ "$FAILURES" -eq 0 ] || finish
+
+# --- certificates ------------------------------------------------------------
+P="$TMP/pki"
+mkdir -p "$P"
+ossl() { openssl "$@" 2>>"$P/openssl.log"; }
+# ca NAME: a self-signed CA.
+ca() {
+	ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-subj "/CN=$1" -keyout "$P/$1.key" -out "$P/$1.crt"
+}
+# leaf CA NAME EKU SAN [STARTDATE ENDDATE]: a certificate signed by CA.
+leaf() {
+	local ca=$1 name=$2 eku=$3 san=$4
+	ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name" \
+		-keyout "$P/$name.key" -out "$P/$name.csr"
+	printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=%s\nsubjectAltName=%s\n' "$eku" "$san" \
+		>"$P/$name.ext"
+	if [ $# -gt 4 ]; then
+		# openssl 3.0's x509 cannot backdate: `openssl ca` can.
+		: >"$P/index.txt"
+		printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\nnew_certs_dir=%s\nserial=%s\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' \
+			"$P/index.txt" "$P" "$P/serial" >"$P/ca.cnf"
+		echo 1000 >"$P/serial"
+		ossl ca -batch -notext -config "$P/ca.cnf" -cert "$P/$ca.crt" -keyfile "$P/$ca.key" \
+			-in "$P/$name.csr" -out "$P/$name.crt" -extfile "$P/$name.ext" \
+			-startdate "$5" -enddate "$6"
+	else
+		ossl x509 -req -in "$P/$name.csr" -CA "$P/$ca.crt" -CAkey "$P/$ca.key" \
+			-CAcreateserial -days 30 -extfile "$P/$name.ext" -out "$P/$name.crt"
+	fi
+}
+ca ca
+ca otherca
+leaf ca server serverAuth "IP:127.0.0.1,DNS:localhost"
+leaf ca client clientAuth "DNS:prometheus.example"
+leaf otherca stranger clientAuth "DNS:prometheus.example"
+leaf ca expired clientAuth "DNS:prometheus.example" 20200101000000Z 20200102000000Z
+leaf ca serveronly serverAuth "DNS:prometheus.example"
+for c in server client stranger expired serveronly; do
+	[ -s "$P/$c.crt" ] || { cat "$P/openssl.log"; fail "could not make the $c certificate"; }
+done
+[ "$FAILURES" -eq 0 ] || finish
+
+HASH_ALICE=$(htpasswd -nbBC 10 alice 'correct horse' | cut -d: -f2-)
+HASH_BOB=$(htpasswd -nbBC 5 bob 'b:ttery staple' | cut -d: -f2-)
+
+C="${TAG}c"
+netns_add "$C"
+NSC=$(netns_inode "$C")
+
+URL() { echo "https://127.0.0.1:$PORT$1"; }
+# code PATH CURL-ARGS...: the HTTP status, 000 when there is none.
+code() {
+	local path=$1
+	shift
+	curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' --cacert "$P/ca.crt" "$@" \
+		"$(URL "$path")" || true
+}
+
+# --- TLS and basic auth --------------------------------------------------------
+cat >"$TMP/web.yml" <<YAML
+# relative paths start at this file's directory
+tls_server_config:
+  cert_file: pki/server.crt
+  key_file: pki/server.key
+http_server_config:
+  headers:
+    X-Content-Type-Options: nosniff
+    X-Frame-Options: deny
+    Strict-Transport-Security: max-age=31536000
+basic_auth_users:
+  alice: $HASH_ALICE
+  bob: '$HASH_BOB'
+YAML
+ready_tls_auth() { curl -fsS -o /dev/null --cacert "$P/ca.crt" -u 'alice:correct horse' "$(URL /metrics)" 2>/dev/null; }
+DROPMON_READY=ready_tls_auth
+start_dropmon --web.config.file="$TMP/web.yml" --web.enable-debug --debug.burst=100
+grep -q "TLS, 2 basic auth users" "$TMP/dropmon.log" && pass "the log says TLS and 2 users" ||
+	fail "the log does not say TLS and 2 users: $(cat "$TMP/dropmon.log")"
+
+ip netns exec "$C" "$DROPGEN" udp 127.0.0.1 9 --count 13 >/dev/null
+expect_eq "alice, right password" 200 "$(code /metrics -u 'alice:correct horse')"
+expect_eq "the drops counted" 13 "$(value "$TMP/body" \
+	"dropmon_drops_total{reason=\"NO_SOCKET\",device=\"lo\",ifindex=\"1\",netns=\"$NSC\",function=\"__udp4_lib_rcv\"}")"
+expect_eq "extra header on 200" 1 "$(grep -ci '^X-Content-Type-Options: nosniff' "$TMP/headers")"
+expect_eq "bob (a colon in his password, cost 5)" 200 "$(code /metrics -u 'bob:b:ttery staple')"
+expect_eq "alice, wrong password" 401 "$(code /metrics -u 'alice:correct horsE')"
+expect_eq "asks for basic auth" 1 "$(grep -ci '^WWW-Authenticate: Basic realm="dropmon"' "$TMP/headers")"
+expect_eq "extra headers on 401 too" 2 "$(grep -ciE '^(X-Frame-Options: deny|Strict-Transport-Security: max-age=31536000)' "$TMP/headers")"
+expect_eq "nothing of the metrics with a 401" 0 "$(grep -c dropmon_ "$TMP/body" || true)"
+expect_eq "alice's password for bob" 401 "$(code /metrics -u 'bob:correct horse')"
+expect_eq "unknown user" 401 "$(code /metrics -u 'mallory:correct horse')"
+expect_eq "no credentials" 401 "$(code /metrics)"
+expect_eq "no credentials, landing page" 401 "$(code /)"
+expect_eq "no credentials, a POST" 401 "$(code /metrics -X POST)"
+expect_eq "no credentials, /debug/drops" 401 "$(code /debug/drops)"
+expect_eq "no credentials, /debug/pcap" 401 "$(code /debug/pcap)"
+expect_eq "alice, /debug/drops" 200 "$(code '/debug/drops?filter=udp+port+9' -u 'alice:correct horse')"
+expect_eq "the events of the drops" 13 "$(grep -c "netns $NSC\$" "$TMP/body" || true)"
+
+# Plain HTTP to the TLS port: no answer in HTTP, nothing served.
+rc=0
+curl -s -o "$TMP/plain" -w '%{http_code}' "http://127.0.0.1:$PORT/metrics" -u 'alice:correct horse' >"$TMP/plain.code" || rc=$?
+if [ "$rc" -ne 0 ] && [ "$(cat "$TMP/plain.code")" = 000 ] && ! grep -qs dropmon_ "$TMP/plain"; then
+	pass "plain HTTP to the TLS port: refused (curl exit $rc)"
+else
+	fail "plain HTTP to the TLS port: curl exit $rc, status $(cat "$TMP/plain.code")"
+fi
+# The certificate is the one configured: curl checked it against our CA.
+expect_eq "TLS 1.2 accepted by default" 200 "$(code /metrics -u 'alice:correct horse' --tls-max 1.2)"
+stop_dropmon
+
+# --- minimum TLS version -----------------------------------------------------
+cat >"$TMP/tls13.yml" <<YAML
+tls_server_config:
+  cert_file: $P/server.crt
+  key_file: $P/server.key
+  min_version: TLS13
+YAML
+ready_tls() { curl -fsS -o /dev/null --cacert "$P/ca.crt" "$(URL /metrics)" 2>/dev/null; }
+DROPMON_READY=ready_tls
+start_dropmon --web.config.file="$TMP/tls13.yml"
+expect_eq "min_version TLS13: TLS 1.3 served" 200 "$(code /metrics --tlsv1.3)"
+expect_eq "min_version TLS13: TLS 1.2 refused" 000 "$(code /metrics --tls-max 1.2)"
+stop_dropmon
+
+# --- client certificates -------------------------------------------------------
+cat >"$TMP/mtls.yml" <<YAML
+tls_server_config:
+  cert_file: $P/server.crt
+  key_file: $P/server.key
+  client_ca_file: $P/ca.crt
+  client_auth_type: RequireAndVerifyClientCert
+YAML
+ready_mtls() { curl -fsS -o /dev/null --cacert "$P/ca.crt" --cert "$P/client.crt" --key "$P/client.key" "$(URL /metrics)" 2>/dev/null; }
+DROPMON_READY=ready_mtls
+start_dropmon --web.config.file="$TMP/mtls.yml"
+cert() { echo --cert "$P/$1.crt" --key "$P/$1.key"; }
+# shellcheck disable=SC2046
+{
+	expect_eq "mTLS: the client's certificate" 200 "$(code /metrics $(cert client))"
+	expect_eq "mTLS: no certificate" 000 "$(code /metrics)"
+	expect_eq "mTLS: a certificate from another CA" 000 "$(code /metrics $(cert stranger))"
+	expect_eq "mTLS: an expired certificate" 000 "$(code /metrics $(cert expired))"
+	expect_eq "mTLS: a certificate not for client auth" 000 "$(code /metrics $(cert serveronly))"
+}
+stop_dropmon
+
+cat >"$TMP/sans.yml" <<YAML
+tls_server_config:
+  cert_file: $P/server.crt
+  key_file: $P/server.key
+  client_ca: |
+$(sed 's/^/    /' "$P/ca.crt")
+  client_auth_type: RequireAndVerifyClientCert
+  client_allowed_sans: [scraper.example]
+YAML
+start_dropmon_quiet() {
+	PORT=$(free_port)
+	"$DROPMON" serve --web.listen-address="127.0.0.1:$PORT" "$@" >"$TMP/dropmon.log" 2>&1 &
+	DROPMON_PID=$!
+	PIDS+=("$DROPMON_PID")
+	for _ in $(seq 100); do
+		grep -q "serving /metrics" "$TMP/dropmon.log" && return 0
+		sleep 0.1
+	done
+	fail "dropmon did not start: $(cat "$TMP/dropmon.log")"
+}
+start_dropmon_quiet --web.config.file="$TMP/sans.yml"
+# shellcheck disable=SC2046
+expect_eq "client_allowed_sans: a good certificate without the SAN" 403 "$(code /metrics $(cert client))"
+expect_eq "saying why" 1 "$(grep -c 'none of client_allowed_sans' "$TMP/body" || true)"
+stop_dropmon
+sed -i 's/\[scraper.example\]/[scraper.example, prometheus.example]/' "$TMP/sans.yml"
+DROPMON_READY=ready_mtls
+start_dropmon --web.config.file="$TMP/sans.yml"
+# shellcheck disable=SC2046
+expect_eq "client_allowed_sans: the SAN listed" 200 "$(code /metrics $(cert client))"
+stop_dropmon
+
+# --- bad files: a clear error, exit 2 ---------------------------------------------
+printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n  min_versoin: TLS13\n' \
+	"$P/server.crt" "$P/server.key" >"$TMP/typo.yml"
+rc=0
+"$DROPMON" serve --web.listen-address="127.0.0.1:$(free_port)" --web.config.file="$TMP/typo.yml" \
+	>"$TMP/out" 2>&1 || rc=$?
+expect_eq "a misspelt key: exit status" 2 "$rc"
+expect_eq "a misspelt key: named, with its line" 1 "$(grep -c 'typo.yml:4:.*min_versoin' "$TMP/out" || true)"
+rc=0
+"$DROPMON" serve --web.config.file="$TMP/nope.yml" >"$TMP/out" 2>&1 || rc=$?
+expect_eq "a missing file: exit status" 2 "$rc"
+
+# --- --user, with the capabilities it keeps ------------------------------------------
+DROPMON_READY=ready_plain
+start_dropmon --user=nobody
+expect_eq "--user nobody: uid" "65534 65534 65534 65534" \
+	"$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$DROPMON_PID/status")"
+expect_eq "--user nobody: no supplementary groups" "" "$(awk '/^Groups:/ { print $2 }' "/proc/$DROPMON_PID/status")"
+# CAP_SYS_PTRACE (19) and CAP_SYSLOG (34), nothing else.
+expect_eq "--user nobody: effective capabilities" 0000000400080000 \
+	"$(awk '/^CapEff:/ { print $2 }' "/proc/$DROPMON_PID/status")"
+expect_eq "--user nobody: bounding set" 0000000400080000 \
+	"$(awk '/^CapBnd:/ { print $2 }' "/proc/$DROPMON_PID/status")"
+ip netns exec "$C" "$DROPGEN" udp 127.0.0.1 9 --count 7 >/dev/null
+scrape >"$TMP/m.txt"
+expect_eq "--user nobody: counted, with function and device" 7 "$(value "$TMP/m.txt" \
+	"dropmon_drops_total{reason=\"NO_SOCKET\",device=\"lo\",ifindex=\"1\",netns=\"$NSC\",function=\"__udp4_lib_rcv\"}")"
+expect_eq "--user nobody: netns named" 1 "$(grep -c "^dropmon_netns_info{netns=\"$NSC\",name=\"$C\"} 1" "$TMP/m.txt" || true)"
+stop_dropmon
+rc=0
+"$DROPMON" serve --user=no-such-user-here >"$TMP/out" 2>&1 || rc=$?
+expect_eq "--user unknown: exit 2" 2 "$rc"
+
+# --- limits ----------------------------------------------------------------------
+start_dropmon --web.max-request-bytes=8192 --web.max-connections-per-ip=2
+big=$(head -c 9000 /dev/zero | tr '\0' a)
+expect_eq "a 9000-byte header with --web.max-request-bytes=8192" 431 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "http://127.0.0.1:$PORT/metrics" || true)"
+expect_eq "a small request still served" 200 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")"
+# Two idle connections from 127.0.0.1 take the per-address limit.
+exec 5<>"/dev/tcp/127.0.0.1/$PORT" 6<>"/dev/tcp/127.0.0.1/$PORT"
+sleep 0.3
+expect_eq "a third connection from the same address" 000 \
+	"$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$PORT/metrics" || true)"
+exec 5>&- 6>&-
+# libmicrohttpd frees a closed connection's slot when its listener next
+# wakes up, so the first connection after may still be turned away.
+got=000
+for _ in 1 2 3 4 5; do
+	sleep 0.2
+	got=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics" || true)
+	[ "$got" = 200 ] && break
+done
+expect_eq "served again once they close" 200 "$got"
+stop_dropmon
+
+finish
