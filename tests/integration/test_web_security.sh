@@ -190,6 +190,58 @@ start_dropmon --web.config.file="$TMP/sans.yml"
 expect_eq "client_allowed_sans: the SAN listed" 200 "$(code /metrics $(cert client))"
 stop_dropmon
 
+# --- a real Prometheus scrapes it with a client certificate and a password ------
+if command -v prometheus >/dev/null; then
+	cat >"$TMP/both.yml" <<YAML
+tls_server_config:
+  cert_file: $P/server.crt
+  key_file: $P/server.key
+  client_ca_file: $P/ca.crt
+  client_auth_type: RequireAndVerifyClientCert
+basic_auth_users:
+  prometheus: $HASH_ALICE
+YAML
+	ready_both() { curl -fsS -o /dev/null --cacert "$P/ca.crt" $(cert client) -u 'prometheus:correct horse' "$(URL /metrics)" 2>/dev/null; }
+	DROPMON_READY=ready_both
+	start_dropmon --web.config.file="$TMP/both.yml"
+	echo 'correct horse' >"$TMP/password"
+	PPORT=$(free_port)
+	cat >"$TMP/prom.yml" <<YAML
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: dropmon
+    scheme: https
+    tls_config:
+      ca_file: $P/ca.crt
+      cert_file: $P/client.crt
+      key_file: $P/client.key
+      server_name: localhost
+    basic_auth:
+      username: prometheus
+      password_file: $TMP/password
+    static_configs:
+      - targets: ['127.0.0.1:$PORT']
+YAML
+	mkdir -p "$TMP/prom"
+	prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/prom" \
+		--web.listen-address="127.0.0.1:$PPORT" >"$TMP/prometheus.log" 2>&1 &
+	PIDS+=("$!")
+	ip netns exec "$C" "$DROPGEN" udp 127.0.0.1 9 --count 11 >/dev/null
+	SERIES="dropmon_drops_total{reason=\"NO_SOCKET\",netns=\"$NSC\",function=\"__udp4_lib_rcv\"}"
+	got=""
+	for _ in $(seq 100); do
+		got=$(curl -fsS --data-urlencode "query=$SERIES" "http://127.0.0.1:$PPORT/api/v1/query" 2>/dev/null |
+			sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p')
+		[ "$got" = 11 ] && break
+		sleep 0.2
+	done
+	expect_eq "Prometheus scraped over mTLS with basic auth" 11 "$got"
+	stop_dropmon
+else
+	fail "prometheus is not installed (Debian package prometheus)"
+fi
+
 # --- bad files: a clear error, exit 2 ---------------------------------------------
 printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n  min_versoin: TLS13\n' \
 	"$P/server.crt" "$P/server.key" >"$TMP/typo.yml"
