@@ -2,6 +2,7 @@
 /* The exporter's HTTP server. One libmicrohttpd daemon per listening socket,
  * a thread per connection; the collector serialises scrapes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -23,12 +24,22 @@
 
 #define MAX_DAEMONS 16
 
-struct http_server {
+/* One configuration's daemons, one per listening socket. A reload starts a
+ * new generation on the same sockets before the old one stops, so a
+ * connection is always served under the options it was accepted with. */
+struct http_gen {
 	struct http_opts opts;
 	struct collector *collector;
 	struct MHD_Daemon *daemons[MAX_DAEMONS];
 	int ndaemons;
 	char priorities[128]; /* GnuTLS's, kept for the daemons' lifetime */
+};
+
+struct http_server {
+	struct collector *collector;
+	int fds[MAX_DAEMONS]; /* listening sockets; each daemon gets a dup */
+	int nfds;
+	struct http_gen *gen;
 };
 
 static int listen_on(int family, const struct sockaddr *sa, socklen_t len)
@@ -124,7 +135,7 @@ enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned int status,
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const struct http_server *s = ci ? ci->socket_context : NULL;
+	const struct http_gen *s = ci ? ci->socket_context : NULL;
 
 	if (s && s->opts.web)
 		for (size_t i = 0; i < s->opts.web->nheaders; i++)
@@ -148,7 +159,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static void connection_started(void *cls, struct MHD_Connection *conn, void **socket_context,
 			       enum MHD_ConnectionNotificationCode code)
 {
-	struct http_server *s = cls;
+	struct http_gen *s = cls;
 	const union MHD_ConnectionInfo *ci;
 
 	if (code != MHD_CONNECTION_NOTIFY_STARTED)
@@ -181,7 +192,7 @@ static enum MHD_Result unauthorized(struct MHD_Connection *conn)
 
 /* The client certificate policy, then basic auth. Returns true when the
  * request may go on; otherwise a 403 or 401 was queued into *ret. */
-static bool admitted(struct http_server *s, struct MHD_Connection *conn, enum MHD_Result *ret)
+static bool admitted(struct http_gen *s, struct MHD_Connection *conn, enum MHD_Result *ret)
 {
 	const struct web_config *web = s->opts.web;
 	char why[256];
@@ -225,7 +236,7 @@ static bool admitted(struct http_server *s, struct MHD_Connection *conn, enum MH
 	return false;
 }
 
-static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result serve_landing(struct http_gen *s, struct MHD_Connection *conn)
 {
 	char page[1024];
 
@@ -238,7 +249,7 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
 	return http_send_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
 }
 
-static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result serve_metrics(struct http_gen *s, struct MHD_Connection *conn)
 {
 	const char *accept =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
@@ -292,7 +303,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **req_ctx)
 {
-	struct http_server *s = cls;
+	struct http_gen *s = cls;
 	enum MHD_Result ret;
 
 	(void)version;
@@ -331,37 +342,53 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return http_send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
 }
 
-int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
-	       struct http_server **out)
+/* Stops accepting, then stops the daemons (which waits for their
+ * connections). Quiescing first leaves the shared listening socket alone:
+ * stopping a daemon that still listens would shut it down for the next
+ * generation too. */
+static void gen_free(struct http_gen *g)
 {
-	struct http_server *s;
-	bool tls;
-	int i = 0, err;
+	if (!g)
+		return;
+	for (int i = 0; i < g->ndaemons; i++) {
+		int fd = MHD_quiesce_daemon(g->daemons[i]);
 
-	if (nfds > MAX_DAEMONS) {
-		for (i = 0; i < nfds; i++)
-			close(fds[i]);
-		return -E2BIG;
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+		MHD_stop_daemon(g->daemons[i]);
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		for (i = 0; i < nfds; i++)
-			close(fds[i]);
+	free(g);
+}
+
+static int gen_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
+		     struct http_gen **out)
+{
+	struct http_gen *g;
+	bool tls = opts->web && opts->web->cert_pem;
+	int err;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
 		return -ENOMEM;
-	}
-	s->opts = *opts;
-	s->collector = c;
-	tls = opts->web && opts->web->cert_pem;
-	if (tls && webtls_priorities(opts->web, s->priorities, sizeof(s->priorities))) {
+	g->opts = *opts;
+	g->collector = c;
+	if (tls && webtls_priorities(opts->web, g->priorities, sizeof(g->priorities))) {
 		err = -EINVAL;
 		goto fail;
 	}
-	for (i = 0; i < nfds; i++) {
+	for (int i = 0; i < nfds; i++) {
 		struct MHD_OptionItem o[16];
 		struct MHD_Daemon *d;
-		int n = 0;
+		int n = 0, fd;
 
-		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fds[i], NULL };
+		/* libmicrohttpd closes the socket it is given when it fails to
+		 * start, and keeps it otherwise: it gets a copy. */
+		fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (fd < 0) {
+			err = -errno;
+			goto fail;
+		}
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 						  opts->connection_timeout_s, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
@@ -371,7 +398,7 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 						  (intptr_t)opts->request_memory_limit, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
-						  (intptr_t)connection_started, s };
+						  (intptr_t)connection_started, g };
 		o[n++] =
 		    (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL };
 		if (tls) {
@@ -380,7 +407,7 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
 							  opts->web->key_pem };
 			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
-							  s->priorities };
+							  g->priorities };
 			if (opts->web->client_ca_pem)
 				o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
 								  opts->web->client_ca_pem };
@@ -388,30 +415,68 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 		d = MHD_start_daemon(
 		    /* A thread per connection: a followed event stream waits for
-		     * events without holding up scrapes. */
+		     * events without holding up scrapes. ITC: for quiescing. */
 		    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
-		    0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+			MHD_USE_ITC | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
+		    0, NULL, NULL, handle, g, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 		if (!d) {
 			err = -EIO;
 			goto fail;
 		}
-		s->daemons[s->ndaemons++] = d;
+		g->daemons[g->ndaemons++] = d;
+	}
+	*out = g;
+	return 0;
+fail:
+	gen_free(g);
+	return err;
+}
+
+int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
+	       struct http_server **out)
+{
+	struct http_server *s;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s || nfds > MAX_DAEMONS) {
+		err = s ? -E2BIG : -ENOMEM;
+		free(s);
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		return err;
+	}
+	s->collector = c;
+	memcpy(s->fds, fds, (size_t)nfds * sizeof(*fds));
+	s->nfds = nfds;
+	err = gen_start(opts, c, s->fds, s->nfds, &s->gen);
+	if (err) {
+		http_stop(s);
+		return err;
 	}
 	*out = s;
 	return 0;
-fail:
-	for (int j = i; j < nfds; j++)
-		close(fds[j]);
-	http_stop(s);
-	return err;
+}
+
+int http_reconfigure(struct http_server *s, const struct http_opts *opts)
+{
+	struct http_gen *g = NULL;
+	int err;
+
+	err = gen_start(opts, s->collector, s->fds, s->nfds, &g);
+	if (err)
+		return err;
+	gen_free(s->gen);
+	s->gen = g;
+	return 0;
 }
 
 void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < s->ndaemons; i++)
-		MHD_stop_daemon(s->daemons[i]);
+	gen_free(s->gen);
+	for (int i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
 	free(s);
 }

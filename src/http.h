@@ -34,6 +34,11 @@ int http_listen(const char *address);
  * failure). Returns 0 or a negative errno. */
 int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
 	       struct http_server **out);
+/* Serves new connections with new options (a reload): the new daemons
+ * start on the same sockets, then the old ones stop, once their connections
+ * end (a followed /debug stream within about 10 s). On error the old
+ * options stay. The old options' web config must live until this returns. */
+int http_reconfigure(struct http_server *s, const struct http_opts *opts);
 void http_stop(struct http_server *s); /* accepts NULL */
 /* Queues resp with the configured extra headers; every response goes
  * through here. */

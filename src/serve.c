@@ -23,6 +23,7 @@
 #include "version.h"
 #include "webauth.h"
 #include "webconfig.h"
+#include "webtls.h"
 
 #define DEFAULT_LISTEN ":9612"
 #define MAX_LISTEN 16
@@ -140,6 +141,78 @@ static bool valid_path(const char *p)
 			    *p))
 			return false;
 	return true;
+}
+
+/* Reads, checks and logs --web.config.file, and makes its authenticator.
+ * Returns 0 or a negative errno, the reason logged. */
+static int load_web(const char *path, struct web_config **web, struct webauth **auth)
+{
+	struct web_config *w = NULL;
+	struct webauth *a = NULL;
+	char msg[512];
+	int err;
+
+	err = web_config_load(path, &w, msg, sizeof(msg));
+	if (!err)
+		err = webtls_validate(w, msg, sizeof(msg));
+	if (err) {
+		pr_err("--web.config.file: %s%s%s\n", err == -EINVAL && w ? path : "",
+		       err == -EINVAL && w ? ": " : "", msg);
+		web_config_free(w);
+		return err;
+	}
+	if (w->nusers) {
+		a = webauth_new(w->users, w->nusers);
+		if (!a) {
+			pr_err("out of memory\n");
+			web_config_free(w);
+			return -ENOMEM;
+		}
+	}
+	pr_info("web config %s: %s, %zu basic auth user%s\n", path,
+		w->cert_pem ? "TLS" : "plain HTTP", w->nusers, w->nusers == 1 ? "" : "s");
+	if (w->nusers && !w->cert_pem)
+		pr_warn("basic auth without TLS: passwords cross the network in clear\n");
+	*web = w;
+	*auth = a;
+	return 0;
+}
+
+/* SIGHUP: the web config again, for new connections. A file that does not
+ * load changes nothing. */
+static void reload_web(const char *path, struct http_server *server, struct http_opts *hopts,
+		       struct web_config **web, struct webauth **auth)
+{
+	struct http_opts next = *hopts;
+	struct web_config *w;
+	struct webauth *a;
+	int err;
+
+	if (!path) {
+		pr_info("SIGHUP: no --web.config.file to reload\n");
+		return;
+	}
+	if (load_web(path, &w, &a)) {
+		pr_err("SIGHUP: kept the web config in use\n");
+		return;
+	}
+	next.web = w;
+	next.auth = a;
+	err = http_reconfigure(server, &next);
+	if (err) {
+		pr_err("SIGHUP: cannot serve with the new web config (%s); kept the one in use\n",
+		       strerror(-err));
+		webauth_free(a);
+		web_config_free(w);
+		return;
+	}
+	/* The old daemons have stopped: nothing refers to these any more. */
+	webauth_free(*auth);
+	web_config_free(*web);
+	*hopts = next;
+	*web = w;
+	*auth = a;
+	pr_info("SIGHUP: serving with the reloaded web config\n");
 }
 
 /* Returns 0 to go on, 1 to exit 0 (help, version), or -EINVAL. */
@@ -332,26 +405,9 @@ int cmd_serve(int argc, char **argv)
 	/* Read as started (root can read a key file only root may read), and
 	 * before anything else: a bad file costs nothing. */
 	if (cfg.web_config_file) {
-		char msg[512];
-
-		err = web_config_load(cfg.web_config_file, &web, msg, sizeof(msg));
-		if (err) {
-			pr_err("--web.config.file: %s\n", msg);
-			return 2;
-		}
-		if (web->nusers) {
-			auth = webauth_new(web->users, web->nusers);
-			if (!auth) {
-				pr_err("out of memory\n");
-				web_config_free(web);
-				return 1;
-			}
-		}
-		pr_info("web config %s: %s, %zu basic auth user%s\n", cfg.web_config_file,
-			web->cert_pem ? "TLS" : "plain HTTP", web->nusers,
-			web->nusers == 1 ? "" : "s");
-		if (web->nusers && !web->cert_pem)
-			pr_warn("basic auth without TLS: passwords cross the network in clear\n");
+		err = load_web(cfg.web_config_file, &web, &auth);
+		if (err)
+			return err == -ENOMEM ? 1 : 2;
 	}
 	hopts = (struct http_opts){
 		.telemetry_path = cfg.telemetry_path,
@@ -368,6 +424,7 @@ int cmd_serve(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	/* Cheap failures first: a busy port should not cost a BPF load. */
@@ -455,9 +512,14 @@ int cmd_serve(int argc, char **argv)
 			loader_attach_mode(loader), cfg.telemetry_path, cfg.listen[i],
 			web && web->cert_pem ? " over TLS" : "");
 
-	do {
+	for (;;) {
 		err = sigwait(&sigs, &sig);
-	} while (err == EINTR);
+		if (err == EINTR)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		reload_web(cfg.web_config_file, server, &hopts, &web, &auth);
+	}
 	pr_info("received %s, detaching\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	err = 0;
 cleanup:

@@ -38,6 +38,54 @@ int webtls_priorities(const struct web_config *cfg, char *buf, size_t len)
 	return 0;
 }
 
+static gnutls_datum_t datum(const char *pem)
+{
+	return (gnutls_datum_t){ .data = (unsigned char *)pem, .size = (unsigned int)strlen(pem) };
+}
+
+int webtls_validate(const struct web_config *cfg, char *why, size_t whylen)
+{
+	gnutls_certificate_credentials_t cred = NULL;
+	gnutls_priority_t prio = NULL;
+	gnutls_datum_t cert, key, ca;
+	char priorities[128];
+	int ret, err = -EINVAL;
+
+	if (!cfg->cert_pem)
+		return 0;
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	cert = datum(cfg->cert_pem);
+	key = datum(cfg->key_pem);
+	ret = gnutls_certificate_set_x509_key_mem2(cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (ret < 0) {
+		snprintf(why, whylen, "the TLS certificate and key: %s", gnutls_strerror(ret));
+		goto out;
+	}
+	if (cfg->client_ca_pem) {
+		ca = datum(cfg->client_ca_pem);
+		ret = gnutls_certificate_set_x509_trust_mem(cred, &ca, GNUTLS_X509_FMT_PEM);
+		if (ret <= 0) {
+			snprintf(why, whylen, "the client CA: %s",
+				 ret < 0 ? gnutls_strerror(ret) : "no certificate in it");
+			goto out;
+		}
+	}
+	if (webtls_priorities(cfg, priorities, sizeof(priorities)) ||
+	    gnutls_priority_init(&prio, priorities, NULL) < 0) {
+		snprintf(why, whylen, "GnuTLS does not take the TLS versions asked for");
+		goto out;
+	}
+	err = 0;
+out:
+	if (prio)
+		gnutls_priority_deinit(prio);
+	gnutls_certificate_free_credentials(cred);
+	return err;
+}
+
 void webtls_session_started(const struct web_config *cfg, gnutls_session_t session)
 {
 	switch (cfg->client_auth) {

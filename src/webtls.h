@@ -14,6 +14,11 @@
 /* Writes the priority string for MHD_OPTION_HTTPS_PRIORITIES. Returns 0 or
  * -ENOSPC. */
 int webtls_priorities(const struct web_config *cfg, char *buf, size_t len);
+/* Checks what libmicrohttpd would only fail on with no reason given: the
+ * certificate and key parse and belong together, the client CA holds a
+ * certificate, GnuTLS takes the versions. Returns 0, or -EINVAL with a
+ * one-line reason in why. */
+int webtls_validate(const struct web_config *cfg, char *why, size_t whylen);
 /* Sets what the handshake asks of the client: no certificate, an optional
  * one, or a required one; a required and verified one fails the handshake
  * when it does not verify, as Go's RequireAndVerifyClientCert does. */

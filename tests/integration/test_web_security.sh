@@ -44,11 +44,12 @@ leaf() {
 ca ca
 ca otherca
 leaf ca server serverAuth "IP:127.0.0.1,DNS:localhost"
+leaf otherca server2 serverAuth "IP:127.0.0.1,DNS:localhost"
 leaf ca client clientAuth "DNS:prometheus.example"
 leaf otherca stranger clientAuth "DNS:prometheus.example"
 leaf ca expired clientAuth "DNS:prometheus.example" 20200101000000Z 20200102000000Z
 leaf ca serveronly serverAuth "DNS:prometheus.example"
-for c in server client stranger expired serveronly; do
+for c in server server2 client stranger expired serveronly; do
 	[ -s "$P/$c.crt" ] || { cat "$P/openssl.log"; fail "could not make the $c certificate"; }
 done
 [ "$FAILURES" -eq 0 ] || finish
@@ -120,6 +121,40 @@ else
 fi
 # The certificate is the one configured: curl checked it against our CA.
 expect_eq "TLS 1.2 accepted by default" 200 "$(code /metrics -u 'alice:correct horse' --tls-max 1.2)"
+
+# SIGHUP: a new certificate (from the other CA), a new user, a new header.
+cp "$TMP/web.yml" "$TMP/web.yml.orig"
+HASH_CAROL=$(htpasswd -nbBC 5 carol 'new one' | cut -d: -f2-)
+cat >"$TMP/web.yml" <<YAML
+tls_server_config:
+  cert_file: pki/server2.crt
+  key_file: pki/server2.key
+http_server_config:
+  headers:
+    X-Frame-Options: sameorigin
+basic_auth_users:
+  carol: $HASH_CAROL
+YAML
+kill -HUP "$DROPMON_PID"
+for _ in $(seq 50); do
+	grep -q "serving with the reloaded web config" "$TMP/dropmon.log" && break
+	sleep 0.1
+done
+expect_eq "after SIGHUP: the new user" 200 "$(code /metrics -u 'carol:new one' --cacert "$P/otherca.crt")"
+expect_eq "after SIGHUP: the new header" 1 "$(grep -ci '^X-Frame-Options: sameorigin' "$TMP/headers")"
+expect_eq "after SIGHUP: the old user" 401 "$(code /metrics -u 'alice:correct horse' --cacert "$P/otherca.crt")"
+expect_eq "after SIGHUP: the old certificate is gone" 000 "$(code /metrics -u 'carol:new one')"
+# A file that does not load changes nothing.
+printf 'basic_auth_users:\n  dave: not-a-hash\n' >"$TMP/web.yml"
+kill -HUP "$DROPMON_PID"
+for _ in $(seq 50); do
+	grep -q "kept the web config in use" "$TMP/dropmon.log" && break
+	sleep 0.1
+done
+expect_eq "a bad file on SIGHUP: said so" 1 "$(grep -c 'kept the web config in use' "$TMP/dropmon.log")"
+expect_eq "a bad file on SIGHUP: still served as before" 200 \
+	"$(code /metrics -u 'carol:new one' --cacert "$P/otherca.crt")"
+expect_eq "still running" 0 "$(kill -0 "$DROPMON_PID"; echo $?)"
 stop_dropmon
 
 # --- minimum TLS version -----------------------------------------------------
@@ -253,6 +288,13 @@ expect_eq "a misspelt key: named, with its line" 1 "$(grep -c 'typo.yml:4:.*min_
 rc=0
 "$DROPMON" serve --web.config.file="$TMP/nope.yml" >"$TMP/out" 2>&1 || rc=$?
 expect_eq "a missing file: exit status" 2 "$rc"
+printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n' "$P/server.crt" "$P/client.key" >"$TMP/mismatch.yml"
+rc=0
+"$DROPMON" serve --web.listen-address="127.0.0.1:$(free_port)" --web.config.file="$TMP/mismatch.yml" \
+	>"$TMP/out" 2>&1 || rc=$?
+expect_eq "a key of another certificate: exit status" 2 "$rc"
+expect_eq "a key of another certificate: said so" 1 "$(grep -c 'mismatch.yml: the TLS certificate and key: .*' "$TMP/out" || true)"
+log "$(cat "$TMP/out")"
 
 # --- --user, with the capabilities it keeps ------------------------------------------
 DROPMON_READY=ready_plain
