@@ -341,4 +341,31 @@ done
 expect_eq "served again once they close" 200 "$got"
 stop_dropmon
 
+start_dropmon --web.max-connections=2 --web.connection-timeout=1s
+exec 5<>"/dev/tcp/127.0.0.1/$PORT" 6<>"/dev/tcp/127.0.0.1/$PORT"
+sleep 0.3
+expect_eq "--web.max-connections=2: a third connection" 000 \
+	"$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$PORT/metrics" || true)"
+# --web.connection-timeout=1s: the idle connections are closed by the server
+# (read sees the end of the stream, not the 5 s timeout).
+start=$(date +%s%N)
+rc=0
+timeout 5 cat <&5 >/dev/null || rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+log "an idle connection was closed after $ms ms (cat exit $rc)"
+if [ "$rc" -eq 0 ] && [ "$ms" -lt 4000 ]; then
+	pass "--web.connection-timeout=1s closes an idle connection"
+else
+	fail "an idle connection was not closed by the server (cat exit $rc after $ms ms)"
+fi
+exec 5>&- 6>&-
+got=000
+for _ in 1 2 3 4 5; do
+	sleep 0.5
+	got=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics" || true)
+	[ "$got" = 200 ] && break
+done
+expect_eq "served again after the timeout" 200 "$got"
+stop_dropmon
+
 finish
