@@ -316,8 +316,7 @@ int cmd_collect(int argc, char **argv)
 		cli_explain_load_error(stage, err);
 		goto cleanup;
 	}
-	run.decoder.ksyms = ksyms_load(NULL);
-	if (!run.decoder.ksyms)
+	if (evrecord_decoder_load_ksyms(&run.decoder))
 		pr_warn("cannot read /proc/kallsyms (%s): stacks are printed as addresses\n",
 			strerror(errno));
 	netns = netns_scan(NULL);
@@ -339,6 +338,7 @@ int cmd_collect(int argc, char **argv)
 	while (!stop_signal) {
 		err = events_poll(events, 100);
 		fflush(run.out);
+		evrecord_decoder_refresh(&run.decoder, (uint64_t)monotonic_s());
 		if (err == -ECANCELED)
 			break;
 		if (err < 0 && err != -EINTR) {

@@ -83,49 +83,23 @@ static double monotonic_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* FNV-1a of /proc/modules: names and load addresses change when a module is
- * loaded or unloaded, and its symbols with them. 0 when unreadable. */
-static uint64_t modules_hash(void)
-{
-	uint64_t h = 14695981039346656037ull;
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen("/proc/modules", "re");
-
-	if (!f)
-		return 0;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
-	fclose(f);
-	return h;
-}
-
 /* Reloads kallsyms when the set of modules changed, so that drops in a module
  * loaded after start-up are named after the right function. */
 static void refresh_ksyms(struct collector *c, double now)
 {
-	struct ksyms *ks;
-	uint64_t h;
+	int r;
 
 	if (now - c->modules_checked_at < (double)c->opts.netns_refresh_s)
 		return;
 	c->modules_checked_at = now;
-	h = modules_hash();
-	if (h == c->modules_hash)
-		return;
-	ks = ksyms_load(NULL);
-	if (!ks) {
-		pr_warn("cannot reload /proc/kallsyms after a module change: %s\n",
-			strerror(errno));
-		return;
+	r = ksyms_refresh(&c->ksyms, &c->modules_hash, NULL, NULL);
+	if (r < 0) {
+		pr_warn("cannot reload /proc/kallsyms after a module change: %s\n", strerror(-r));
+	} else if (r > 0) {
+		/* Function names and addresses may have moved. */
+		labelsets_clear(c->labelsets);
+		pr_debug("modules changed: reloaded %zu kernel symbols\n", ksyms_count(c->ksyms));
 	}
-	ksyms_free(c->ksyms);
-	c->ksyms = ks;
-	/* Function names and addresses may have moved. */
-	labelsets_clear(c->labelsets);
-	c->modules_hash = h;
-	pr_debug("modules changed: reloaded %zu kernel symbols\n", ksyms_count(ks));
 }
 
 int collector_new(struct loader *l, const struct collector_opts *opts, struct collector **out,
@@ -142,7 +116,7 @@ int collector_new(struct loader *l, const struct collector_opts *opts, struct co
 	c->opts = *opts;
 	c->start_time = monotonic_now();
 	*what = "reading /proc/kallsyms";
-	c->modules_hash = modules_hash();
+	c->modules_hash = ksyms_modules_hash(NULL);
 	c->modules_checked_at = c->start_time;
 	c->ksyms = ksyms_load(NULL);
 	if (!c->ksyms)

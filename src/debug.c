@@ -65,7 +65,11 @@ static void *consume(void *arg)
 	struct debug *d = arg;
 
 	while (!atomic_load(&d->stop)) {
+		struct timespec ts;
 		int n = events_poll(d->events, 200);
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		evrecord_decoder_refresh(&d->dec, (uint64_t)ts.tv_sec);
 
 		if (n < 0 && n != -EINTR) {
 			pr_warn("reading drop events: %s\n", strerror(-n));
@@ -88,9 +92,11 @@ int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out
 	d->dec.mono_to_real_ns = evrecord_clock_offset();
 	/* The collector's tables are its thread's; these are the consumer's. */
 	*what = "reading /proc/kallsyms for event stacks";
-	d->dec.ksyms = ksyms_load(NULL);
-	if (!d->dec.ksyms)
+	err = evrecord_decoder_load_ksyms(&d->dec);
+	if (err) {
+		errno = -err;
 		goto fail;
+	}
 	*what = "reading drop reasons for events";
 	d->dec.reasons = reasons_load(NULL, NULL);
 	if (!d->dec.reasons)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Kernel drop events decoded into records: names, symbols, wall time. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "evrecord.h"
 #include "ksyms.h"
+#include "log.h"
 #include "reasons.h"
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -78,6 +80,29 @@ void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 	r->mac = ev->flags & DROP_EVENT_MAC;
 	r->caplen = ev->caplen <= DROPMON_PKT_BYTES ? ev->caplen : DROPMON_PKT_BYTES;
 	memcpy(r->packet, ev->data, r->caplen);
+}
+
+#define MODULES_CHECK_S 5
+
+int evrecord_decoder_load_ksyms(struct evrecord_decoder *d)
+{
+	d->modules_hash = ksyms_modules_hash(NULL);
+	d->ksyms = ksyms_load(NULL);
+	return d->ksyms ? 0 : -errno;
+}
+
+void evrecord_decoder_refresh(struct evrecord_decoder *d, uint64_t now_s)
+{
+	int r;
+
+	if (!d->ksyms || now_s - d->modules_checked_s < MODULES_CHECK_S)
+		return;
+	d->modules_checked_s = now_s;
+	r = ksyms_refresh(&d->ksyms, &d->modules_hash, NULL, NULL);
+	if (r < 0)
+		pr_warn("cannot reload /proc/kallsyms after a module change: %s\n", strerror(-r));
+	else if (r > 0)
+		pr_debug("modules changed: reloaded kernel symbols for stacks\n");
 }
 
 int64_t evrecord_clock_offset(void)

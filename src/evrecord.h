@@ -44,6 +44,8 @@ struct evrecord_decoder {
 	struct ksyms *ksyms;	 /* NULL: frames as addresses */
 	struct reasons *reasons; /* NULL: reasons as numbers */
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint64_t modules_hash;	 /* of the modules ksyms was loaded with */
+	uint64_t modules_checked_s;
 };
 
 /* Fills r from a kernel event: names the reason, symbolizes the location
@@ -51,6 +53,13 @@ struct evrecord_decoder {
  * converts the time. ev must have been bounded (events.c does). */
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 		     const struct evrecord_decoder *d);
+/* Loads d->ksyms from /proc/kallsyms, remembering the modules it was
+ * loaded with. Returns 0 or a negative errno (d->ksyms stays NULL). */
+int evrecord_decoder_load_ksyms(struct evrecord_decoder *d);
+/* At most every few seconds (now_s: a monotonic clock in seconds), reloads
+ * d->ksyms when a module was loaded or unloaded since, so that stack
+ * frames in it keep their names. Call it from the thread that decodes. */
+void evrecord_decoder_refresh(struct evrecord_decoder *d, uint64_t now_s);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC now, in ns. */
 int64_t evrecord_clock_offset(void);
 

@@ -474,6 +474,39 @@ const struct ksym *ksyms_find(struct ksyms *ks, uint64_t addr)
 	return sym;
 }
 
+uint64_t ksyms_modules_hash(const char *modules_path)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(modules_path ? modules_path : "/proc/modules", "re");
+
+	if (!f)
+		return 0;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+	fclose(f);
+	return h;
+}
+
+int ksyms_refresh(struct ksyms **ks, uint64_t *hash, const char *kallsyms_path,
+		  const char *modules_path)
+{
+	uint64_t h = ksyms_modules_hash(modules_path);
+	struct ksyms *fresh;
+
+	if (h == *hash)
+		return 0;
+	fresh = ksyms_load(kallsyms_path);
+	if (!fresh)
+		return -errno;
+	ksyms_free(*ks);
+	*ks = fresh;
+	*hash = h;
+	return 1;
+}
+
 size_t ksyms_count(const struct ksyms *ks)
 {
 	return ks ? ks->count : 0;

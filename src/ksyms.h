@@ -36,6 +36,17 @@ const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr, uint64_t 
 #define KSYMS_MEMO_MAX (1u << 16)
 const struct ksym *ksyms_find(struct ksyms *ks, uint64_t addr);
 
+/* A fingerprint of the loaded modules (modules_path, or /proc/modules when
+ * NULL): it changes when a module is loaded or unloaded, and its symbols
+ * move with it. 0 when unreadable (a kernel without modules). */
+uint64_t ksyms_modules_hash(const char *modules_path);
+/* Reloads *ks from kallsyms_path (NULL: /proc/kallsyms) when the modules'
+ * fingerprint differs from *hash, and updates both. Returns 1 when it
+ * reloaded, 0 when nothing changed, or a negative errno with the old table
+ * kept. Pointers into the old table are invalid after a reload. */
+int ksyms_refresh(struct ksyms **ks, uint64_t *hash, const char *kallsyms_path,
+		  const char *modules_path);
+
 size_t ksyms_count(const struct ksyms *ks);
 void ksyms_free(struct ksyms *ks); /* accepts NULL */
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -252,6 +253,59 @@ static void test_find_memo(void **state)
 	ksyms_free(ks);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A module loaded after start-up: its symbols appear once the modules'
+ * fingerprint changes, and not before (a reload costs a full parse). */
+static void test_refresh_on_module_change(void **state)
+{
+	char dir[] = "/tmp/dropmon-ksyms.XXXXXX", kallsyms[64], modules[64], nomods[64];
+	struct ksyms *ks;
+	uint64_t hash;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(kallsyms, sizeof(kallsyms), "%s/kallsyms", dir);
+	snprintf(modules, sizeof(modules), "%s/modules", dir);
+	snprintf(nomods, sizeof(nomods), "%s/none", dir);
+	write_file(kallsyms, "ffffffff81000000 T vmlinux_fn\n");
+	write_file(modules, "");
+	assert_int_equal(ksyms_modules_hash(nomods), 0);
+	hash = ksyms_modules_hash(modules);
+	assert_int_not_equal(hash, 0);
+	ks = ksyms_load(kallsyms);
+	assert_non_null(ks);
+
+	/* The module is in kallsyms already, but the modules did not change. */
+	write_file(kallsyms, "ffffffff81000000 T vmlinux_fn\nffffffffc0001000 t mod_fn [mod]\n");
+	assert_int_equal(ksyms_refresh(&ks, &hash, kallsyms, modules), 0);
+	assert_string_equal(ksyms_lookup(ks, 0xffffffffc0001010ull, NULL)->name, "vmlinux_fn");
+
+	write_file(modules, "mod 16384 0 - Live 0xffffffffc0001000\n");
+	assert_int_equal(ksyms_refresh(&ks, &hash, kallsyms, modules), 1);
+	assert_int_equal(hash, ksyms_modules_hash(modules));
+	assert_string_equal(ksyms_lookup(ks, 0xffffffffc0001010ull, NULL)->name, "mod_fn");
+	assert_string_equal(ksyms_lookup(ks, 0xffffffffc0001010ull, NULL)->module, "mod");
+	assert_int_equal(ksyms_refresh(&ks, &hash, kallsyms, modules), 0);
+
+	/* Unloaded, and kallsyms unreadable: an error, the old table kept. */
+	write_file(modules, "");
+	assert_int_equal(unlink(kallsyms), 0);
+	assert_int_equal(ksyms_refresh(&ks, &hash, kallsyms, modules), -ENOENT);
+	assert_string_equal(ksyms_lookup(ks, 0xffffffffc0001010ull, NULL)->name, "mod_fn");
+
+	ksyms_free(ks);
+	unlink(modules);
+	rmdir(dir);
+}
+
 static void test_real_kallsyms(void **state)
 {
 	const struct ksym *s;
@@ -309,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_no_text_symbols),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_find_memo),
+		cmocka_unit_test(test_refresh_on_module_change),
 		cmocka_unit_test(test_real_kallsyms),
 	};
 
