@@ -157,6 +157,9 @@ static void node_free(struct node *n)
 	for (size_t i = 0; i < n->nkids; i++)
 		node_free(n->kids[i]);
 	free(n->kids);
+	/* Scalars include an inline private key. */
+	if (n->str)
+		explicit_bzero(n->str, n->len);
 	free(n->str);
 	free(n);
 }
@@ -479,10 +482,17 @@ static int read_file(const char *path, char **out, size_t *outlen)
 			cap = cap ? cap * 2 : 4096;
 			if (cap > FILE_MAX + 2)
 				cap = FILE_MAX + 2;
-			tmp = realloc(buf, cap);
+			/* Not realloc: the old buffer may hold a private key,
+			 * and is wiped before it is freed. */
+			tmp = malloc(cap);
 			if (!tmp) {
 				err = -ENOMEM;
 				goto cleanup;
+			}
+			if (buf) {
+				memcpy(tmp, buf, len);
+				explicit_bzero(buf, len);
+				free(buf);
 			}
 			buf = tmp;
 		}
@@ -506,6 +516,8 @@ static int read_file(const char *path, char **out, size_t *outlen)
 	*outlen = len;
 	buf = NULL;
 cleanup:
+	if (buf)
+		explicit_bzero(buf, len);
 	free(buf);
 	close(fd);
 	return err;
@@ -724,6 +736,13 @@ static int parse_tls(const struct ctx *c, const struct node *section_key, const 
 			    "tls_server_config: client_auth_type %s needs client_ca_file (or "
 			    "client_ca)",
 			    client_auths[auth]);
+	/* As Go's toolkit: a CA with no policy that uses it is a mistake that
+	 * would leave client certificates unchecked. */
+	if ((ca.file || ca.inline_pem) && cfg->client_auth == WEB_NO_CLIENT_CERT)
+		return fail(c, ca.key->line, -EINVAL,
+			    "tls_server_config: a client CA is given but client_auth_type is "
+			    "NoClientCert, so no client certificate would be checked; set "
+			    "client_auth_type: RequireAndVerifyClientCert");
 	if (cfg->nallowed_sans && cfg->client_auth != WEB_REQUIRE_ANY_CLIENT_CERT &&
 	    cfg->client_auth != WEB_REQUIRE_AND_VERIFY_CLIENT_CERT)
 		return fail(c, map_get(tls, "client_allowed_sans")->line, -EINVAL,
@@ -1004,6 +1023,8 @@ int web_config_load(const char *path, struct web_config **out, char *err, size_t
 	ret = parse(&c, out);
 cleanup:
 	free(dir);
+	if (text)
+		explicit_bzero(text, len);
 	free(text);
 	return ret;
 }
@@ -1013,6 +1034,8 @@ void web_config_free(struct web_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->cert_pem);
+	if (cfg->key_pem)
+		explicit_bzero(cfg->key_pem, strlen(cfg->key_pem));
 	free(cfg->key_pem);
 	free(cfg->client_ca_pem);
 	for (size_t i = 0; i < cfg->nallowed_sans; i++)

@@ -299,11 +299,14 @@ static void test_defaults(void **state)
 	assert_null(cfg->users);
 	web_config_free(cfg);
 
-	/* A client CA without client certificates is kept, as Go does. */
-	cfg = parse_ok(tmp_dir(state), TLS_ON "  client_ca_file: ca.crt\n");
-	assert_string_equal(cfg->client_ca_pem, CA_PEM);
-	assert_int_equal(cfg->client_auth, WEB_NO_CLIENT_CERT);
-	web_config_free(cfg);
+	/* A client CA and no policy using it would check nothing: refused, as
+	 * Go's toolkit does, whether the policy is left out or explicit. */
+	check_error(tmp_dir(state), TLS_ON "  client_ca_file: ca.crt\n", -EINVAL,
+		    "line 4:", "client_auth_type is NoClientCert", NULL);
+	check_error(tmp_dir(state),
+		    TLS_ON "  client_auth_type: NoClientCert\n  client_ca: \"-----BEGIN "
+			   "CERTIFICATE-----\"\n",
+		    -EINVAL, "line 5:", "no client certificate would be checked", NULL);
 
 	/* Go's old name for RequireAnyClientCert; SANs are allowed with it. */
 	cfg = parse_ok(tmp_dir(state), TLS_ON "  client_auth_type: RequireClientCert\n"
@@ -517,9 +520,10 @@ static void test_files(void **state)
 	struct web_config *cfg;
 	char yaml[256];
 
-	expect_error(dir, TLS_ON "  client_ca_file: missing.crt\n", -ENOENT,
-		     "line 4:", "tls_server_config.client_ca_file", "/missing.crt",
-		     "No such file or directory");
+	expect_error(
+	    dir, TLS_ON "  client_ca_file: missing.crt\n  client_auth_type: RequireAnyClientCert\n",
+	    -ENOENT, "line 4:", "tls_server_config.client_ca_file", "/missing.crt",
+	    "No such file or directory");
 	expect_error(dir, "tls_server_config:\n  cert_file: big.pem\n  key_file: server.key\n",
 		     -EFBIG, "line 2:", "big.pem", "larger than 1 MiB");
 	expect_error(dir, "tls_server_config:\n  cert_file: server.crt\n  key_file: empty.pem\n",
