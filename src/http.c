@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +34,24 @@ struct http_gen {
 	struct collector *collector;
 	struct MHD_Daemon *daemons[MAX_DAEMONS];
 	int ndaemons;
-	char priorities[128]; /* GnuTLS's, kept for the daemons' lifetime */
+	char priorities[128];	   /* GnuTLS's, kept for the daemons' lifetime */
+	int quiesced[MAX_DAEMONS]; /* the daemons' sockets once they stop accepting */
+	atomic_bool starting;	   /* libmicrohttpd's messages are then the daemon's own */
 };
+
+/* A reload leaves the old generation to a thread of its own, which lets its
+ * connections finish for a moment, then stops it: the signal thread stays
+ * free, whatever a connection of the old generation is doing. */
+#define MAX_REAPERS 4
+#define REAP_GRACE_MS 5000
 
 struct http_server {
 	struct collector *collector;
 	int fds[MAX_DAEMONS]; /* listening sockets; each daemon gets a dup */
 	int nfds;
 	struct http_gen *gen;
+	pthread_t reapers[MAX_REAPERS];
+	int nreapers;
 };
 
 static int listen_on(int family, const struct sockaddr *sa, socklen_t len)
@@ -149,8 +161,9 @@ enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned int status,
  * log with them at the default level. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
-	log_vmsg(LOG_DEBUG, fmt, ap);
+	const struct http_gen *g = cls;
+
+	log_vmsg(atomic_load(&g->starting) ? LOG_WARN : LOG_DEBUG, fmt, ap);
 }
 
 /* Runs when a connection is accepted, before the TLS handshake: points the
@@ -196,8 +209,9 @@ static bool admitted(struct http_gen *s, struct MHD_Connection *conn, enum MHD_R
 {
 	const struct web_config *web = s->opts.web;
 	char why[256];
-	char *user, *password = NULL;
-	bool ok;
+	const char *value, *user, *password;
+	char *buf = NULL;
+	bool ok = false;
 
 	if (!web)
 		return true;
@@ -223,13 +237,20 @@ static bool admitted(struct http_gen *s, struct MHD_Connection *conn, enum MHD_R
 	}
 	if (!s->opts.auth)
 		return true;
-	user = MHD_basic_auth_get_username_password(conn, &password);
-	ok = webauth_check(s->opts.auth, user, password);
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		MHD_free(password);
+	/* Parsed here, not by libmicrohttpd, which returns C strings: a
+	 * password with a NUL byte in it would be cut short and checked. */
+	value = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (value) {
+		size_t size = strlen(value) + 1;
+
+		buf = malloc(size);
+		if (buf && webauth_parse_basic(value, buf, size, &user, &password) == 0)
+			ok = webauth_check(s->opts.auth, user, password);
+		if (buf) {
+			explicit_bzero(buf, size);
+			free(buf);
+		}
 	}
-	MHD_free(user);
 	if (ok)
 		return true;
 	*ret = unauthorized(conn);
@@ -342,22 +363,56 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return http_send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
 }
 
-/* Stops accepting, then stops the daemons (which waits for their
- * connections). Quiescing first leaves the shared listening socket alone:
- * stopping a daemon that still listens would shut it down for the next
- * generation too. */
+/* Stops accepting new connections; the socket stays open, shared with the
+ * next generation. */
+static void gen_quiesce(struct http_gen *g)
+{
+	for (int i = 0; i < g->ndaemons; i++)
+		if (g->quiesced[i] < 0)
+			g->quiesced[i] = MHD_quiesce_daemon(g->daemons[i]);
+}
+
+/* Stops the daemons, which ends their connections and waits for their
+ * threads, then frees what they used. Quiescing first leaves the shared
+ * listening socket alone (stopping a daemon that still listens would shut
+ * it down for the next generation too); its copy is closed only after the
+ * stop, as libmicrohttpd asks. */
 static void gen_free(struct http_gen *g)
 {
 	if (!g)
 		return;
+	gen_quiesce(g);
 	for (int i = 0; i < g->ndaemons; i++) {
-		int fd = MHD_quiesce_daemon(g->daemons[i]);
-
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
 		MHD_stop_daemon(g->daemons[i]);
+		if (g->quiesced[i] >= 0)
+			close(g->quiesced[i]);
 	}
+	webauth_free(g->opts.auth);
+	web_config_free((struct web_config *)g->opts.web);
 	free(g);
+}
+
+static unsigned int gen_connections(const struct http_gen *g)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < g->ndaemons; i++) {
+		const union MHD_DaemonInfo *di =
+		    MHD_get_daemon_info(g->daemons[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+		n += di ? di->num_connections : 0;
+	}
+	return n;
+}
+
+static void *reap(void *arg)
+{
+	struct http_gen *g = arg;
+
+	for (int waited = 0; waited < REAP_GRACE_MS && gen_connections(g); waited += 100)
+		usleep(100 * 1000);
+	gen_free(g);
+	return NULL;
 }
 
 static int gen_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
@@ -368,10 +423,16 @@ static int gen_start(const struct http_opts *opts, struct collector *c, const in
 	int err;
 
 	g = calloc(1, sizeof(*g));
-	if (!g)
+	if (!g) {
+		webauth_free(opts->auth);
+		web_config_free((struct web_config *)opts->web);
 		return -ENOMEM;
+	}
 	g->opts = *opts;
 	g->collector = c;
+	for (int i = 0; i < MAX_DAEMONS; i++)
+		g->quiesced[i] = -1;
+	atomic_init(&g->starting, true);
 	if (tls && webtls_priorities(opts->web, g->priorities, sizeof(g->priorities))) {
 		err = -EINVAL;
 		goto fail;
@@ -381,13 +442,18 @@ static int gen_start(const struct http_opts *opts, struct collector *c, const in
 		struct MHD_Daemon *d;
 		int n = 0, fd;
 
-		/* libmicrohttpd closes the socket it is given when it fails to
-		 * start, and keeps it otherwise: it gets a copy. */
+		/* libmicrohttpd closes the socket it is given on some failures
+		 * to start (a bad certificate) and not on others (bad
+		 * priorities, which webtls_validate rules out): it gets a copy,
+		 * never closed here, so a failure leaks at most that copy. */
 		fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
 		if (fd < 0) {
 			err = -errno;
 			goto fail;
 		}
+		/* The logger first: it then gets the messages about the rest. */
+		o[n++] =
+		    (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, g };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 						  opts->connection_timeout_s, NULL };
@@ -399,8 +465,6 @@ static int gen_start(const struct http_opts *opts, struct collector *c, const in
 						  (intptr_t)opts->request_memory_limit, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
 						  (intptr_t)connection_started, g };
-		o[n++] =
-		    (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL };
 		if (tls) {
 			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
 							  opts->web->cert_pem };
@@ -425,6 +489,7 @@ static int gen_start(const struct http_opts *opts, struct collector *c, const in
 		}
 		g->daemons[g->ndaemons++] = d;
 	}
+	atomic_store(&g->starting, false);
 	*out = g;
 	return 0;
 fail:
@@ -444,6 +509,8 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 		free(s);
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
+		webauth_free(opts->auth);
+		web_config_free((struct web_config *)opts->web);
 		return err;
 	}
 	s->collector = c;
@@ -458,16 +525,38 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 	return 0;
 }
 
+/* Joins the reapers that are done, and the oldest when all are busy. */
+static void reap_finished(struct http_server *s, bool make_room)
+{
+	for (int i = 0; i < s->nreapers;) {
+		if (pthread_tryjoin_np(s->reapers[i], NULL) == 0 ||
+		    (make_room && i == 0 && s->nreapers == MAX_REAPERS &&
+		     pthread_join(s->reapers[i], NULL) == 0)) {
+			memmove(&s->reapers[i], &s->reapers[i + 1],
+				(size_t)(s->nreapers - i - 1) * sizeof(s->reapers[0]));
+			s->nreapers--;
+			continue;
+		}
+		i++;
+	}
+}
+
 int http_reconfigure(struct http_server *s, const struct http_opts *opts)
 {
-	struct http_gen *g = NULL;
+	struct http_gen *g = NULL, *old = s->gen;
 	int err;
 
 	err = gen_start(opts, s->collector, s->fds, s->nfds, &g);
 	if (err)
 		return err;
-	gen_free(s->gen);
+	/* From here on only the new generation accepts. */
+	gen_quiesce(old);
 	s->gen = g;
+	reap_finished(s, true);
+	if (pthread_create(&s->reapers[s->nreapers], NULL, reap, old) == 0)
+		s->nreapers++;
+	else
+		gen_free(old);
 	return 0;
 }
 
@@ -476,6 +565,8 @@ void http_stop(struct http_server *s)
 	if (!s)
 		return;
 	gen_free(s->gen);
+	while (s->nreapers)
+		pthread_join(s->reapers[--s->nreapers], NULL);
 	for (int i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
 	free(s);

@@ -19,8 +19,9 @@ struct http_opts {
 	unsigned int connection_limit;
 	unsigned int per_ip_connection_limit;
 	size_t request_memory_limit; /* bytes per connection: headers and URL must fit */
-	/* --web.config.file; NULL: plain HTTP, no authentication. Both must
-	 * outlive the server. */
+	/* --web.config.file; NULL: plain HTTP, no authentication. The server
+	 * owns both from http_start or http_reconfigure on, also when they
+	 * fail, and frees them when their daemons stop. */
 	const struct web_config *web;
 	struct webauth *auth; /* NULL when web has no users */
 	struct debug *debug;  /* NULL: /debug/ answers 404 with how to enable it */
@@ -34,10 +35,10 @@ int http_listen(const char *address);
  * failure). Returns 0 or a negative errno. */
 int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
 	       struct http_server **out);
-/* Serves new connections with new options (a reload): the new daemons
- * start on the same sockets, then the old ones stop, once their connections
- * end (a followed /debug stream within about 10 s). On error the old
- * options stay. The old options' web config must live until this returns. */
+/* Serves new connections with new options (a reload): new daemons start on
+ * the same sockets and take every new connection; the old ones are stopped
+ * by a thread of their own once their connections are done, or after 5 s,
+ * whichever comes first. On error the old options stay in use. */
 int http_reconfigure(struct http_server *s, const struct http_opts *opts);
 void http_stop(struct http_server *s); /* accepts NULL */
 /* Queues resp with the configured extra headers; every response goes

@@ -474,18 +474,30 @@ const struct ksym *ksyms_find(struct ksyms *ks, uint64_t addr)
 	return sym;
 }
 
+/* FNV-1a over each module's name, size and address: the columns that move
+ * symbols. Not the whole line: use counts change all the time (overlayfs's
+ * on a container host), and a reload costs a full parse of kallsyms. */
 uint64_t ksyms_modules_hash(const char *modules_path)
 {
-	uint64_t h = 14695981039346656037ull; /* FNV-1a */
-	char buf[4096];
-	size_t n;
+	uint64_t h = 14695981039346656037ull;
+	char line[4096];
 	FILE *f = fopen(modules_path ? modules_path : "/proc/modules", "re");
 
 	if (!f)
 		return 0;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+	while (fgets(line, sizeof(line), f)) {
+		char name[256], addr[32];
+		unsigned long size;
+		int n = sscanf(line, "%255s %lu %*s %*s %*s %31s", name, &size, addr);
+
+		if (n < 2)
+			continue;
+		for (const char *p = name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		h = (h ^ size) * 1099511628211ull;
+		for (const char *p = n == 3 ? addr : ""; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	}
 	fclose(f);
 	return h;
 }

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -28,12 +29,28 @@ uint64_t privs_effective(void)
 	return (uint64_t)data[1].effective << 32 | data[0].effective;
 }
 
+/* The running kernel's, which may know more than the headers built with. */
+static int last_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int v = CAP_LAST_CAP;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1 || v < 0 || v > 63)
+			v = CAP_LAST_CAP;
+		fclose(f);
+	}
+	return v;
+}
+
 /* The bounding set needs CAP_SETPCAP: without it, it is left as it is. */
 static int drop_bounding(const struct __user_cap_data_struct data[2], uint64_t keep)
 {
+	int last = last_cap();
+
 	if (!(data[0].effective & (1u << CAP_SETPCAP)))
 		return 0;
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+	for (int cap = 0; cap <= last; cap++) {
 		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
 		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
 			return -errno;
@@ -73,8 +90,10 @@ int privs_keep_only(uint64_t keep)
 	if (err)
 		return err;
 	permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;
-	/* Ambient capabilities would come back at the next exec otherwise. */
+	/* Ambient capabilities would come back at the next exec otherwise;
+	 * and no exec may ever gain privileges again. */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	keep &= permitted;
 	data[0].effective = data[0].permitted = (uint32_t)keep;
 	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);

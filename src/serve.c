@@ -173,6 +173,10 @@ static int load_web(const char *path, struct web_config **web, struct webauth **
 		w->cert_pem ? "TLS" : "plain HTTP", w->nusers, w->nusers == 1 ? "" : "s");
 	if (w->nusers && !w->cert_pem)
 		pr_warn("basic auth without TLS: passwords cross the network in clear\n");
+	if (w->nallowed_sans && w->client_auth == WEB_REQUIRE_ANY_CLIENT_CERT)
+		pr_warn("client_allowed_sans with RequireAnyClientCert: certificates are not "
+			"verified, so anyone can make one with those names; use "
+			"RequireAndVerifyClientCert\n");
 	*web = w;
 	*auth = a;
 	return 0;
@@ -180,8 +184,7 @@ static int load_web(const char *path, struct web_config **web, struct webauth **
 
 /* SIGHUP: the web config again, for new connections. A file that does not
  * load changes nothing. */
-static void reload_web(const char *path, struct http_server *server, struct http_opts *hopts,
-		       struct web_config **web, struct webauth **auth)
+static void reload_web(const char *path, struct http_server *server, struct http_opts *hopts)
 {
 	struct http_opts next = *hopts;
 	struct web_config *w;
@@ -198,20 +201,14 @@ static void reload_web(const char *path, struct http_server *server, struct http
 	}
 	next.web = w;
 	next.auth = a;
+	/* The server owns w and a from here on, also on failure. */
 	err = http_reconfigure(server, &next);
 	if (err) {
 		pr_err("SIGHUP: cannot serve with the new web config (%s); kept the one in use\n",
 		       strerror(-err));
-		webauth_free(a);
-		web_config_free(w);
 		return;
 	}
-	/* The old daemons have stopped: nothing refers to these any more. */
-	webauth_free(*auth);
-	web_config_free(*web);
 	*hopts = next;
-	*web = w;
-	*auth = a;
 	pr_info("SIGHUP: serving with the reloaded web config\n");
 }
 
@@ -327,8 +324,10 @@ static int parse_flags(int argc, char **argv, struct serve_config *cfg)
 				       errno ? strerror(errno) : "");
 				return -EINVAL;
 			}
-			if (pw->pw_uid == 0) {
-				pr_err("--user: '%s' is root; name an unprivileged user\n", optarg);
+			if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+				pr_err("--user: '%s' is root or in group root; name an "
+				       "unprivileged user\n",
+				       optarg);
 				return -EINVAL;
 			}
 			cfg->user = optarg;
@@ -391,6 +390,7 @@ int cmd_serve(int argc, char **argv)
 	struct loader_opts lopts;
 	struct collector_opts copts;
 	struct http_opts hopts;
+	bool tls;
 	struct loader *loader = NULL;
 	struct collector *collector = NULL;
 	struct http_server *server = NULL;
@@ -501,8 +501,12 @@ int cmd_serve(int argc, char **argv)
 		collector_set_debug(collector, debug);
 		hopts.debug = debug;
 	}
+	tls = web && web->cert_pem;
 	err = http_start(&hopts, collector, fds, nfds, &server);
-	nfds = 0; /* the server owns the sockets now */
+	/* The server owns the sockets, the web config and its users now. */
+	nfds = 0;
+	web = NULL;
+	auth = NULL;
 	if (err) {
 		pr_err("cannot start the HTTP server: %s\n", strerror(-err));
 		goto cleanup;
@@ -510,7 +514,7 @@ int cmd_serve(int argc, char **argv)
 	for (i = 0; i < cfg.nlisten; i++)
 		pr_info("attached to skb:kfree_skb (%s); serving %s on %s%s\n",
 			loader_attach_mode(loader), cfg.telemetry_path, cfg.listen[i],
-			web && web->cert_pem ? " over TLS" : "");
+			tls ? " over TLS" : "");
 
 	for (;;) {
 		err = sigwait(&sigs, &sig);
@@ -518,7 +522,7 @@ int cmd_serve(int argc, char **argv)
 			continue;
 		if (sig != SIGHUP)
 			break;
-		reload_web(cfg.web_config_file, server, &hopts, &web, &auth);
+		reload_web(cfg.web_config_file, server, &hopts);
 	}
 	pr_info("received %s, detaching\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	err = 0;

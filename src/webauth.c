@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "webauth.h"
@@ -379,9 +380,15 @@ struct webauth *webauth_new(const struct web_user *users, size_t nusers)
 		if (webauth_hash_valid(users[i].hash))
 			memcpy(a->users[i].hash, users[i].hash, BCRYPT_LEN + 1);
 	}
-	/* An unknown user should cost what a known one does. */
-	if (nusers && a->users[0].hash[0])
-		cost = bcrypt_cost(a->users[0].hash);
+	/* An unknown user should cost what a known one does: the costliest,
+	 * so that no unknown name answers faster than every known one. With
+	 * users of different costs the cheaper ones still stand out, as with
+	 * Go's toolkit: the README says to give every user the same cost. */
+	for (i = 0, cost = 0; i < nusers; i++)
+		if (a->users[i].hash[0] && bcrypt_cost(a->users[i].hash) > cost)
+			cost = bcrypt_cost(a->users[i].hash);
+	if (!cost)
+		cost = DUMMY_COST;
 	memcpy(a->dummy, dummy_hash, sizeof(a->dummy));
 	a->dummy[4] = (char)('0' + cost / 10);
 	a->dummy[5] = (char)('0' + cost % 10);
@@ -392,6 +399,77 @@ struct webauth *webauth_new(const struct web_user *users, size_t nusers)
 err:
 	webauth_free(a);
 	return NULL;
+}
+
+static int b64_value(char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '+')
+		return 62;
+	if (ch == '/')
+		return 63;
+	return -1;
+}
+
+int webauth_parse_basic(const char *value, char *buf, size_t buflen, const char **user,
+			const char **password)
+{
+	size_t len, out = 0, pad = 0;
+	char *colon;
+
+	if (!value || strncasecmp(value, "Basic ", 6) != 0)
+		return -EINVAL;
+	value += 6;
+	while (*value == ' ')
+		value++;
+	len = strlen(value);
+	while (len && value[len - 1] == ' ')
+		len--;
+	if (len == 0 || len % 4)
+		return -EINVAL;
+	if (value[len - 1] == '=')
+		pad = value[len - 2] == '=' ? 2 : 1;
+	if (buflen < len / 4 * 3 - pad + 1)
+		return -ENOSPC;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4];
+		uint32_t group = 0;
+		size_t keep = i + 4 == len ? 3 - pad : 3;
+
+		for (int j = 0; j < 4; j++) {
+			bool padding = i + 4 == len && (size_t)j >= 4 - pad;
+
+			v[j] = padding ? (value[i + j] == '=' ? 0 : -1) : b64_value(value[i + j]);
+			if (v[j] < 0)
+				return -EINVAL;
+			group = group << 6 | (uint32_t)v[j];
+		}
+		/* Canonical only: the bits padding leaves over must be zero. */
+		if ((pad == 1 && i + 4 == len && (group & 0xff)) ||
+		    (pad == 2 && i + 4 == len && (group & 0xffff)))
+			return -EINVAL;
+		for (size_t k = 0; k < keep; k++)
+			buf[out++] = (char)(group >> (16 - 8 * k));
+	}
+	if (memchr(buf, '\0', out)) {
+		explicit_bzero(buf, out);
+		return -EINVAL;
+	}
+	buf[out] = '\0';
+	colon = strchr(buf, ':');
+	if (!colon) {
+		explicit_bzero(buf, out);
+		return -EINVAL;
+	}
+	*colon = '\0';
+	*user = buf;
+	*password = colon + 1;
+	return 0;
 }
 
 void webauth_free(struct webauth *a)

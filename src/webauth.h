@@ -20,6 +20,14 @@ void webauth_free(struct webauth *a); /* accepts NULL */
  * hash. Thread-safe. An unknown user costs a bcrypt check too, so timing
  * does not tell which users exist. */
 bool webauth_check(struct webauth *a, const char *user, const char *password);
+/* Parses an Authorization header value, "Basic " and the base64 of
+ * "user:password", into buf (buflen bytes): *user and *password point into
+ * it, NUL-terminated. Returns 0, or -EINVAL when the scheme is not Basic,
+ * the base64 is not canonical, there is no ':', or either part holds a NUL
+ * byte (a C string would cut the password short), -ENOSPC when buf is too
+ * small (strlen(value) bytes always do). */
+int webauth_parse_basic(const char *value, char *buf, size_t buflen, const char **user,
+			const char **password);
 /* True when hash is a bcrypt hash crypt(3) here can check. */
 bool webauth_hash_valid(const char *hash);
 /* Number of bcrypt computations so far (cache misses and unknown users);

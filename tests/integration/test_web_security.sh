@@ -97,6 +97,8 @@ expect_eq "the drops counted" 13 "$(value "$TMP/body" \
 	"dropmon_drops_total{reason=\"NO_SOCKET\",device=\"lo\",ifindex=\"1\",netns=\"$NSC\",function=\"__udp4_lib_rcv\"}")"
 expect_eq "extra header on 200" 1 "$(grep -ci '^X-Content-Type-Options: nosniff' "$TMP/headers")"
 expect_eq "bob (a colon in his password, cost 5)" 200 "$(code /metrics -u 'bob:b:ttery staple')"
+nul=$(printf 'bob:b:ttery staple\0junk' | base64 -w0)
+expect_eq "bob's password with a NUL byte and more after it" 401 "$(code /metrics -H "Authorization: Basic $nul")"
 expect_eq "alice, wrong password" 401 "$(code /metrics -u 'alice:correct horsE')"
 expect_eq "asks for basic auth" 1 "$(grep -ci '^WWW-Authenticate: Basic realm="dropmon"' "$TMP/headers")"
 expect_eq "extra headers on 401 too" 2 "$(grep -ciE '^(X-Frame-Options: deny|Strict-Transport-Security: max-age=31536000)' "$TMP/headers")"
@@ -135,11 +137,23 @@ http_server_config:
 basic_auth_users:
   carol: $HASH_CAROL
 YAML
+# A 30 s capture of the old generation holds neither the reload nor, later,
+# the exit.
+curl -s -o /dev/null --cacert "$P/ca.crt" -u 'alice:correct horse' "$(URL '/debug/pcap?seconds=30')" &
+CAPTURE=$!
+sleep 0.5
 kill -HUP "$DROPMON_PID"
+t0=$(date +%s%N)
 for _ in $(seq 50); do
 	grep -q "serving with the reloaded web config" "$TMP/dropmon.log" && break
 	sleep 0.1
 done
+ms=$((($(date +%s%N) - t0) / 1000000))
+if grep -q "serving with the reloaded web config" "$TMP/dropmon.log" && [ "$ms" -lt 2000 ]; then
+	pass "SIGHUP handled in $ms ms while a capture runs"
+else
+	fail "SIGHUP not handled within 2 s while a capture runs ($ms ms)"
+fi
 expect_eq "after SIGHUP: the new user" 200 "$(code /metrics -u 'carol:new one' --cacert "$P/otherca.crt")"
 expect_eq "after SIGHUP: the new header" 1 "$(grep -ci '^X-Frame-Options: sameorigin' "$TMP/headers")"
 expect_eq "after SIGHUP: the old user" 401 "$(code /metrics -u 'alice:correct horse' --cacert "$P/otherca.crt")"
@@ -155,7 +169,15 @@ expect_eq "a bad file on SIGHUP: said so" 1 "$(grep -c 'kept the web config in u
 expect_eq "a bad file on SIGHUP: still served as before" 200 \
 	"$(code /metrics -u 'carol:new one' --cacert "$P/otherca.crt")"
 expect_eq "still running" 0 "$(kill -0 "$DROPMON_PID"; echo $?)"
+t0=$(date +%s%N)
 stop_dropmon
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$ms" -lt 5000 ]; then
+	pass "SIGTERM with the old generation's capture still open: exit in $ms ms"
+else
+	fail "SIGTERM took $ms ms with a capture open"
+fi
+wait "$CAPTURE" 2>/dev/null || true
 
 # --- minimum TLS version -----------------------------------------------------
 cat >"$TMP/tls13.yml" <<YAML
@@ -307,6 +329,7 @@ expect_eq "--user nobody: effective capabilities" 0000000400080000 \
 	"$(awk '/^CapEff:/ { print $2 }' "/proc/$DROPMON_PID/status")"
 expect_eq "--user nobody: bounding set" 0000000400080000 \
 	"$(awk '/^CapBnd:/ { print $2 }' "/proc/$DROPMON_PID/status")"
+expect_eq "--user nobody: no new privileges" 1 "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$DROPMON_PID/status")"
 ip netns exec "$C" "$DROPGEN" udp 127.0.0.1 9 --count 7 >/dev/null
 scrape >"$TMP/m.txt"
 expect_eq "--user nobody: counted, with function and device" 7 "$(value "$TMP/m.txt" \

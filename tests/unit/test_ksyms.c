@@ -290,10 +290,17 @@ static void test_refresh_on_module_change(void **state)
 
 	write_file(modules, "mod 16384 0 - Live 0xffffffffc0001000\n");
 	assert_int_equal(ksyms_refresh(&ks, &hash, kallsyms, modules), 1);
+	/* Its use count and users change: nothing to reload. */
+	write_file(modules, "mod 16384 3 a,b, Live 0xffffffffc0001000\n");
+	assert_int_equal(ksyms_refresh(&ks, &hash, kallsyms, modules), 0);
 	assert_int_equal(hash, ksyms_modules_hash(modules));
 	assert_string_equal(ksyms_lookup(ks, 0xffffffffc0001010ull, NULL)->name, "mod_fn");
 	assert_string_equal(ksyms_lookup(ks, 0xffffffffc0001010ull, NULL)->module, "mod");
 	assert_int_equal(ksyms_refresh(&ks, &hash, kallsyms, modules), 0);
+
+	/* Loaded again elsewhere: a reload. */
+	write_file(modules, "mod 16384 0 - Live 0xffffffffc0009000\n");
+	assert_int_equal(ksyms_refresh(&ks, &hash, kallsyms, modules), 1);
 
 	/* Unloaded, and kallsyms unreadable: an error, the old table kept. */
 	write_file(modules, "");

@@ -4,6 +4,7 @@
  * bcrypt counter, threads, and the SHA-256 behind the cache. Hashes made
  * here use cost 4 to keep the tests fast. */
 #include <crypt.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -618,7 +619,9 @@ static void test_slow_bcrypt(void **state)
 	static const char slow_hash[] =
 	    "$2b$12$abcdefghijklmnopqrstuuDlNdDythdyHrnX0.sBfLAdrcefPKIZO";
 	char fast_hash[HASH_SIZE];
-	struct user u[2] = { { "slow", slow_hash }, { "fast", fast_hash } };
+	/* The costliest user second: the dummy takes the highest cost, not
+	 * the first user's. */
+	struct user u[2] = { { "fast", fast_hash }, { "slow", slow_hash } };
 	struct slow s1 = { .done = false }, s2 = { .done = false };
 	uint64_t t0, known_ns, unknown_ns;
 	pthread_t tid1, tid2;
@@ -664,11 +667,57 @@ static void test_slow_bcrypt(void **state)
 	webauth_free(a);
 }
 
+static void expect_basic(const char *value, int want, const char *user, const char *password)
+{
+	char buf[128];
+	const char *u = NULL, *p = NULL;
+
+	assert_int_equal(webauth_parse_basic(value, buf, sizeof(buf), &u, &p), want);
+	if (want == 0) {
+		assert_string_equal(u, user);
+		assert_string_equal(p, password);
+	}
+}
+
+/* The Authorization header, parsed to the byte: canonical base64 only, and
+ * no NUL byte, which would let "pw\0junk" pass as "pw". */
+static void test_parse_basic(void **state)
+{
+	char small[4];
+	const char *u, *p;
+
+	(void)state;
+	expect_basic("Basic YWxpY2U6c2VjcmV0", 0, "alice", "secret");
+	expect_basic("basic   YWxpY2U6c2VjcmV0  ", 0, "alice", "secret");
+	expect_basic("Basic Ym9iOmI6dHRlcnk=", 0, "bob", "b:ttery");
+	expect_basic("Basic YTo=", 0, "a", "");
+	expect_basic("Basic OnB3", 0, "", "pw");
+	expect_basic("Basic w7w6w7U=", 0, "\xc3\xbc", "\xc3\xb5");
+	/* bob:pw\0junk */
+	expect_basic("Basic Ym9iOnB3AGp1bms=", -EINVAL, NULL, NULL);
+	/* no colon */
+	expect_basic("Basic YWxpY2U=", -EINVAL, NULL, NULL);
+	expect_basic("Bearer YWxpY2U6c2VjcmV0", -EINVAL, NULL, NULL);
+	expect_basic("BasicYWxpY2U6c2VjcmV0", -EINVAL, NULL, NULL);
+	expect_basic("Basic ", -EINVAL, NULL, NULL);
+	expect_basic("Basic YWxpY2U6c2VjcmV", -EINVAL, NULL, NULL);   /* not a multiple of 4 */
+	expect_basic("Basic YWxpY2U6c2VjcmV0=", -EINVAL, NULL, NULL); /* ditto */
+	expect_basic("Basic YWxp=2U6", -EINVAL, NULL, NULL);	      /* padding inside */
+	expect_basic("Basic YTp=", -EINVAL, NULL, NULL);	      /* bits left over */
+	expect_basic("Basic YR==", -EINVAL, NULL, NULL);
+	expect_basic("Basic YWxp Y2U6c2VjcmV0", -EINVAL, NULL, NULL);
+	expect_basic("Basic YWxpY2U6c2Vjc-V0", -EINVAL, NULL, NULL);
+	expect_basic(NULL, -EINVAL, NULL, NULL);
+	assert_int_equal(
+	    webauth_parse_basic("Basic YWxpY2U6c2VjcmV0", small, sizeof(small), &u, &p), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_hash_valid),
+		cmocka_unit_test(test_parse_basic),
 		cmocka_unit_test(test_good_and_wrong),
 		cmocka_unit_test(test_null_and_no_users),
 		cmocka_unit_test(test_empty_password),
