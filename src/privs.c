@@ -44,10 +44,14 @@ static int last_cap(void)
 }
 
 /* The bounding set needs CAP_SETPCAP: without it, it is left as it is. */
-static int drop_bounding(const struct __user_cap_data_struct data[2], uint64_t keep)
+static int drop_bounding(uint64_t keep)
 {
-	int last = last_cap();
+	struct __user_cap_data_struct data[2];
+	int last = last_cap(), err;
 
+	err = cap_get(data);
+	if (err)
+		return err;
 	if (!(data[0].effective & (1u << CAP_SETPCAP)))
 		return 0;
 	for (int cap = 0; cap <= last; cap++) {
@@ -60,12 +64,9 @@ static int drop_bounding(const struct __user_cap_data_struct data[2], uint64_t k
 
 int privs_switch_user(uid_t uid, gid_t gid, uint64_t keep)
 {
-	struct __user_cap_data_struct data[2];
-	int err;
+	/* While CAP_SETPCAP is still effective. */
+	int err = drop_bounding(keep);
 
-	err = cap_get(data);
-	if (!err)
-		err = drop_bounding(data, keep);
 	if (err)
 		return err;
 	/* Keep the permitted set across setuid; privs_keep_only then makes the
@@ -84,9 +85,9 @@ int privs_keep_only(uint64_t keep)
 	uint64_t permitted;
 	int err;
 
-	err = cap_get(data);
+	err = drop_bounding(keep);
 	if (!err)
-		err = drop_bounding(data, keep);
+		err = cap_get(data);
 	if (err)
 		return err;
 	permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;

@@ -31,7 +31,7 @@ int webauth_parse_basic(const char *value, char *buf, size_t buflen, const char 
 /* True when hash is a bcrypt hash crypt(3) here can check. */
 bool webauth_hash_valid(const char *hash);
 /* Number of bcrypt computations so far (cache misses and unknown users);
- * for tests and a metric. */
+ * the unit tests prove the cache with it. */
 unsigned long webauth_bcrypt_count(const struct webauth *a);
 /* SHA-256 of data, as the cache's digests use it; exposed for the unit test. */
 void webauth_sha256(const void *data, size_t len, unsigned char out[32]);

@@ -215,6 +215,19 @@ static bool tag_is(const yaml_char_t *tag, const char *want)
 	return !tag || strcmp((const char *)tag, want) == 0;
 }
 
+/* Anchors, and tags other than YAML's own for the node's kind: nothing
+ * needs them. */
+static int check_props(const struct ctx *c, size_t line, const yaml_char_t *anchor,
+		       const yaml_char_t *tag, const char *want, const char *shorthand)
+{
+	if (anchor)
+		return fail(c, line, -EINVAL, "anchors (&name) are not supported");
+	if (!tag_is(tag, want))
+		return fail(c, line, -EINVAL, "YAML tags other than %s are not supported",
+			    shorthand);
+	return 0;
+}
+
 /* The node that *ev starts, with everything in it. Takes ev over. */
 static int build(const struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, unsigned int depth,
 		 struct node **out)
@@ -234,46 +247,35 @@ static int build(const struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, unsign
 	case YAML_ALIAS_EVENT:
 		/* Nothing needs them, and rejecting them rules out
 		 * billion-laughs expansion. */
-		err = fail(c, line, -EINVAL, "aliases (*%s) are not supported",
-			   (const char *)ev->data.alias.anchor);
+		err = fail(c, line, -EINVAL, "aliases (*name) are not supported");
 		break;
 	case YAML_SCALAR_EVENT:
-		if (ev->data.scalar.anchor) {
-			err = fail(c, line, -EINVAL, "anchors (&name) are not supported");
-		} else if (!tag_is(ev->data.scalar.tag, YAML_STR_TAG)) {
-			err =
-			    fail(c, line, -EINVAL, "YAML tags other than !!str are not supported");
-		} else if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
+		err = check_props(c, line, ev->data.scalar.anchor, ev->data.scalar.tag,
+				  YAML_STR_TAG, "!!str");
+		if (!err && memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
 			err = fail(c, line, -EINVAL, "a string holds a NUL character");
-		} else {
-			n->kind = NODE_SCALAR;
-			n->len = ev->data.scalar.length;
-			n->plain = !ev->data.scalar.tag &&
-				   ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-			n->str = malloc(n->len + 1);
-			if (!n->str) {
-				err = fail(c, 0, -ENOMEM, "out of memory");
-				break;
-			}
-			memcpy(n->str, ev->data.scalar.value, n->len);
-			n->str[n->len] = '\0';
+		if (err)
+			break;
+		n->kind = NODE_SCALAR;
+		n->len = ev->data.scalar.length;
+		n->plain = !ev->data.scalar.tag && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		n->str = malloc(n->len + 1);
+		if (!n->str) {
+			err = fail(c, 0, -ENOMEM, "out of memory");
+			break;
 		}
+		memcpy(n->str, ev->data.scalar.value, n->len);
+		n->str[n->len] = '\0';
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 		n->kind = NODE_SEQ;
-		if (ev->data.sequence_start.anchor)
-			err = fail(c, line, -EINVAL, "anchors (&name) are not supported");
-		else if (!tag_is(ev->data.sequence_start.tag, YAML_SEQ_TAG))
-			err =
-			    fail(c, line, -EINVAL, "YAML tags other than !!seq are not supported");
+		err = check_props(c, line, ev->data.sequence_start.anchor,
+				  ev->data.sequence_start.tag, YAML_SEQ_TAG, "!!seq");
 		break;
 	case YAML_MAPPING_START_EVENT:
 		n->kind = NODE_MAP;
-		if (ev->data.mapping_start.anchor)
-			err = fail(c, line, -EINVAL, "anchors (&name) are not supported");
-		else if (!tag_is(ev->data.mapping_start.tag, YAML_MAP_TAG))
-			err =
-			    fail(c, line, -EINVAL, "YAML tags other than !!map are not supported");
+		err = check_props(c, line, ev->data.mapping_start.anchor,
+				  ev->data.mapping_start.tag, YAML_MAP_TAG, "!!map");
 		break;
 	default:
 		err = fail(c, line, -EINVAL, "unexpected YAML event %d", (int)ev->type);

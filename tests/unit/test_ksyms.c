@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "ksyms.h"
+#include "testfs.h"
 
 #ifndef FIXTURES
 #error "FIXTURES must name the tests/fixtures directory"
@@ -255,23 +256,19 @@ static void test_find_memo(void **state)
 
 static void write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "we");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(testfs_write(path, text, strlen(text)), 0);
 }
 
 /* A module loaded after start-up: its symbols appear once the modules'
  * fingerprint changes, and not before (a reload costs a full parse). */
 static void test_refresh_on_module_change(void **state)
 {
-	char dir[] = "/tmp/dropmon-ksyms.XXXXXX", kallsyms[64], modules[64], nomods[64];
+	char dir[64], kallsyms[96], modules[96], nomods[96];
 	struct ksyms *ks;
 	uint64_t hash;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(testfs_mkdir(dir, sizeof(dir), "ksyms"), 0);
 	snprintf(kallsyms, sizeof(kallsyms), "%s/kallsyms", dir);
 	snprintf(modules, sizeof(modules), "%s/modules", dir);
 	snprintf(nomods, sizeof(nomods), "%s/none", dir);
@@ -309,8 +306,7 @@ static void test_refresh_on_module_change(void **state)
 	assert_string_equal(ksyms_lookup(ks, 0xffffffffc0001010ull, NULL)->name, "mod_fn");
 
 	ksyms_free(ks);
-	unlink(modules);
-	rmdir(dir);
+	assert_int_equal(testfs_rmtree(dir), 0);
 }
 
 static void test_real_kallsyms(void **state)

@@ -3,7 +3,6 @@
  * real /proc, and (as root) namespaces made with `ip netns` and unshare(). */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 
 #include "netns.h"
+#include "testfs.h"
 
 extern char **environ;
 
@@ -37,8 +37,7 @@ static int tree_setup(void **state)
 
 	if (!t)
 		return -1;
-	snprintf(t->root, sizeof(t->root), "/tmp/dropmon-netns-XXXXXX");
-	if (!mkdtemp(t->root)) {
+	if (testfs_mkdir(t->root, sizeof(t->root), "netns")) {
 		free(t);
 		return -1;
 	}
@@ -46,18 +45,10 @@ static int tree_setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 static int tree_teardown(void **state)
 {
 	struct tree *t = *state;
-	int err = nftw(t->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int err = testfs_rmtree(t->root);
 
 	free(t);
 	return err;

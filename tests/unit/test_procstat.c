@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 
 #include "procstat.h"
+#include "testfs.h"
 
 #define PID "4242"
 #define BTIME 1700000000
@@ -63,8 +63,7 @@ static int tree_setup(void **state)
 
 	if (!t)
 		return -1;
-	snprintf(t->root, sizeof(t->root), "/tmp/dropmon-procstat-XXXXXX");
-	if (!mkdtemp(t->root)) {
+	if (testfs_mkdir(t->root, sizeof(t->root), "procstat")) {
 		free(t);
 		return -1;
 	}
@@ -72,18 +71,10 @@ static int tree_setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 static int tree_teardown(void **state)
 {
 	struct tree *t = *state;
-	int err = nftw(t->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int err = testfs_rmtree(t->root);
 
 	free(t);
 	return err;

@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 
 #include "reasons.h"
+#include "testfs.h"
 
 /* Built with -Wl,--wrap=clock_gettime, reasons.c reads time through this hook
  * so the 30-second re-read can be tested without waiting. The weak reference
@@ -66,8 +67,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->root, sizeof(fx->root), "/tmp/test_reasons.XXXXXX");
-	if (!mkdtemp(fx->root)) {
+	if (testfs_mkdir(fx->root, sizeof(fx->root), "reasons")) {
 		free(fx);
 		return -1;
 	}
@@ -108,11 +108,7 @@ static int teardown(void **state)
 
 static void write_file(const char *path, const void *data, size_t size)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, size, f), size);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(testfs_write(path, data, size), 0);
 }
 
 static void write_btf(const struct btf *btf, const char *path)

@@ -4,7 +4,6 @@
  * with its line, and web_config_load on real files with relative paths. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +17,7 @@
 #include <cmocka.h>
 
 #include "webconfig.h"
+#include "testfs.h"
 
 #define MIB (1024 * 1024)
 
@@ -38,16 +38,9 @@ struct tmp {
 static int write_file(const char *dir, const char *name, const char *data, size_t len)
 {
 	char path[256];
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, data, len) != (ssize_t)len)
-		err = -EIO;
-	close(fd);
-	return err;
+	return testfs_write(path, data, len);
 }
 
 /* A file of n bytes of 'A', for the size limit. */
@@ -71,8 +64,7 @@ static int tmp_setup(void **state)
 
 	if (!t)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/dropmon-webconfig-XXXXXX");
-	if (!mkdtemp(t->dir)) {
+	if (testfs_mkdir(t->dir, sizeof(t->dir), "webconfig")) {
 		free(t);
 		return -1;
 	}
@@ -89,18 +81,10 @@ static int tmp_setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 static int tmp_teardown(void **state)
 {
 	struct tmp *t = *state;
-	int err = nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int err = testfs_rmtree(t->dir);
 
 	free(t);
 	return err;
