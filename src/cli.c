@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* What the subcommands share: messages a user can act on. */
+/* What the subcommands share: messages a user can act on, private output
+ * files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -56,4 +59,21 @@ int cli_set_log_level(const char *arg)
 	}
 	log_set_level(level);
 	return 0;
+}
+
+FILE *cli_create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return f;
 }

@@ -3,6 +3,8 @@
 #ifndef DROPMON_CLI_H
 #define DROPMON_CLI_H
 
+#include <stdio.h>
+
 #include "loader.h"
 
 int cmd_serve(int argc, char **argv);
@@ -14,5 +16,10 @@ int cmd_pcap(int argc, char **argv);
 int cli_set_log_level(const char *arg);
 /* One line naming the cause of a failed loader_open() and its fix. */
 void cli_explain_load_error(enum loader_stage stage, int err);
+
+/* Creates or truncates path for writing events or packets: mode 0600, as
+ * they hold packet contents, and not through a symbolic link someone else
+ * left at that name. NULL with errno set on failure. */
+FILE *cli_create_private(const char *path);
 
 #endif

@@ -282,7 +282,7 @@ int cmd_collect(int argc, char **argv)
 		}
 	}
 	if (cfg.output) {
-		run.out = fopen(cfg.output, "we");
+		run.out = cli_create_private(cfg.output);
 		if (!run.out) {
 			pr_err("cannot write %s: %s\n", cfg.output, strerror(errno));
 			pktfilter_free(run.filter);

@@ -255,20 +255,24 @@ static enum MHD_Result send_buffer(struct MHD_Connection *conn, struct strbuf *b
 static ssize_t recent_events(struct debug *d, const struct request *req, struct evrecord **out)
 {
 	struct evrecord *all;
-	size_t n, kept = 0, first;
+	size_t n, kept = 0, first, want = d->o.recent;
 
 	*out = NULL;
 	if (atomic_fetch_add(&d->snapshots, 1) >= MAX_SNAPSHOTS) {
 		atomic_fetch_sub(&d->snapshots, 1);
 		return -EBUSY;
 	}
-	all = calloc(d->o.recent, sizeof(*all));
+	/* The copy holds the publisher up: without a filter, only what is
+	 * sent. */
+	if (!req->filter && req->limit && req->limit < want)
+		want = req->limit;
+	all = malloc(want * sizeof(*all));
 	if (!all) {
 		atomic_fetch_sub(&d->snapshots, 1);
 		return -ENOMEM;
 	}
 	*out = all;
-	n = evhub_snapshot(d->hub, all, d->o.recent);
+	n = evhub_snapshot(d->hub, all, want);
 	for (size_t i = 0; i < n; i++) {
 		if (wanted(req, &all[i]))
 			all[kept++] = all[i];
@@ -365,9 +369,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		}
 		idle = 0;
 		/* Take what is queued already in one go: one write for many
-		 * events keeps a follower ahead of a burst. */
+		 * events keeps a follower ahead of a burst. Losses are looked
+		 * up once a batch: each look takes the hub's lock. */
+		report_lost(st);
 		do {
-			report_lost(st);
 			if (!wanted(&st->req, &st->rec))
 				continue;
 			format_event(st->d, &st->req, &st->sb, &st->rec);

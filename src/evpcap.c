@@ -26,8 +26,11 @@ int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf 
 	if (iface < 0)
 		return iface;
 	strbuf_reset(scratch);
-	strbuf_printf(scratch, "drop reason %s; function %s; netns %" PRIu32 "; task ", r->reason,
-		      r->function[0] ? r->function : "?", r->netns);
+	strbuf_puts(scratch, "drop reason ");
+	strbuf_put_printable(scratch, r->reason);
+	strbuf_puts(scratch, "; function ");
+	strbuf_put_printable(scratch, r->function[0] ? r->function : "?");
+	strbuf_printf(scratch, "; netns %" PRIu32 "; task ", r->netns);
 	strbuf_put_printable(scratch, r->comm);
 	strbuf_printf(scratch, " %" PRIu32, r->tgid);
 	if (scratch->err)

@@ -30,9 +30,15 @@ int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evt
 	put_time(out, r, o);
 	strbuf_puts(out, " [");
 	strbuf_put_printable(out, r->comm);
-	strbuf_printf(out, "] %" PRIu32 " [tp] skb:kfree_skb drop (%s)\n", r->tgid, r->reason);
-	for (uint32_t i = 0; i < r->nframes && i < DROPMON_STACK_DEPTH; i++)
-		strbuf_printf(out, "    %s\n", r->frames[i]);
+	strbuf_printf(out, "] %" PRIu32 " [tp] skb:kfree_skb drop (", r->tgid);
+	/* Names from a stored file are anyone's: no terminal controls. */
+	strbuf_put_printable(out, r->reason);
+	strbuf_puts(out, ")\n");
+	for (uint32_t i = 0; i < r->nframes && i < DROPMON_STACK_DEPTH; i++) {
+		strbuf_puts(out, "    ");
+		strbuf_put_printable(out, r->frames[i]);
+		strbuf_putc(out, '\n');
+	}
 	strbuf_puts(out, "  ");
 	if (r->ifindex) {
 		strbuf_printf(out, "if %" PRIu32, r->ifindex);

@@ -203,7 +203,7 @@ static int run(int argc, char **argv, bool pcap)
 		goto cleanup;
 	}
 	if (pcap && strcmp(cfg.output, "-") != 0) {
-		dst = fopen(cfg.output, "we");
+		dst = cli_create_private(cfg.output);
 		if (!dst) {
 			err = -errno;
 			pr_err("cannot write %s: %s\n", cfg.output, strerror(errno));

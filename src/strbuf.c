@@ -120,9 +120,17 @@ int strbuf_put_printable(struct strbuf *sb, const char *s)
 		return err;
 	for (size_t i = start; i < sb->len; i++) {
 		unsigned char c = (unsigned char)sb->buf[i];
+		unsigned char next = i + 1 < sb->len ? (unsigned char)sb->buf[i + 1] : 0;
 
-		if (c < 0x20 || c == 0x7f)
+		if (c < 0x20 || c == 0x7f) {
 			sb->buf[i] = '?';
+		} else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+			/* U+0080..U+009F in UTF-8: the C1 controls, CSI among
+			 * them. */
+			sb->buf[i] = '?';
+			sb->buf[i + 1] = '?';
+			i++;
+		}
 	}
 	return 0;
 }

@@ -32,9 +32,11 @@ int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format
 #define STRBUF_U64_SIZE 21
 size_t strbuf_fmt_u64(char buf[STRBUF_U64_SIZE], uint64_t v);
 int strbuf_put_u64(struct strbuf *sb, uint64_t v);
-/* Appends s with every control byte (below 0x20, and 0x7f) replaced by '?':
- * for names other users choose (task comm, device names) on their way to a
- * terminal, where an escape sequence could rewrite what the operator sees. */
+/* Appends s with every control character (bytes below 0x20 and 0x7f, and
+ * the C1 controls U+0080..U+009F in UTF-8) replaced by '?': for names other
+ * users choose (task comm, device names, anything read from a stored file)
+ * on their way to a terminal, where an escape sequence could rewrite what
+ * the operator sees. */
 int strbuf_put_printable(struct strbuf *sb, const char *s);
 /* Empties the buffer and clears the error, keeping the memory. */
 void strbuf_reset(struct strbuf *sb);

@@ -96,6 +96,7 @@ stop_collect
 NSC=$NSC_TEST
 expect_eq "only NETFILTER_DROP events" 3 \
 	"$(grep -c 'skb:kfree_skb drop (NETFILTER_DROP)$' "$TMP/collect.out" || true)"
+expect_eq "and no other event" 3 "$(grep -c 'skb:kfree_skb drop' "$TMP/collect.out" || true)"
 expect_eq "packet line: device, rx device, addresses, netns" 3 \
 	"$(grep -cE "^  if $IFB \(vb\) rxif $IFB 198\.18\.0\.1\.[0-9]+ > 198\.18\.0\.2\.7777 ttl 64 .*len 38 proto UDP \(17\) udp len 18 netns $NSB\$" \
 		"$TMP/collect.out" || true)"
@@ -119,6 +120,7 @@ for _ in $(seq 50); do
 done
 stop_collect
 expect_eq "events stored" 5 "$(wc -l <"$TMP/drops.data")"
+expect_eq "the stored file is the owner's only (packet contents)" 600 "$(stat -c %a "$TMP/drops.data")"
 expect_eq "stored as NDJSON with the documented fields" 5 \
 	"$(grep -c '^{"v":1,"time_ns":[0-9]*,"wall_time":"[0-9T:.-]*Z",.*"reason":"NO_SOCKET",.*"packet_start":"mac","packet":"[0-9a-f]*"}$' \
 		"$TMP/drops.data" || true)"
@@ -151,6 +153,8 @@ if command -v tshark >/dev/null; then
 		-e ip.dst -e udp.dstport -e data.data -e frame.comment 2>/dev/null >"$TMP/tshark.out"
 	log "tshark read:"
 	sed 's/^/# | /' "$TMP/tshark.out"
+	expect_eq "the capture holds only what the filter keeps" 2 "$(wc -l <"$TMP/tshark.out")"
+	expect_eq "the capture is the owner's only" 600 "$(stat -c %a "$TMP/udp.pcapng")"
 	expect_eq "tshark reads the filtered packets with the bytes sent and why" 2 \
 		"$(grep -cE '^lo 127.0.0.1 9 00000000000000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns '"$NSC"'; task '"$DROP_TASK_RE"' [0-9]+$' \
 			"$TMP/tshark.out" || true)"

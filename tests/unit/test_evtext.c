@@ -87,6 +87,19 @@ static void test_format(void **state)
 	assert_null(strchr(sb.buf, '\x1b'));
 	snprintf(r.comm, sizeof(r.comm), "nc");
 
+	/* Nor a reason or a frame from a stored file, nor a C1 control
+	 * (U+009B, CSI) in UTF-8. */
+	strbuf_reset(&sb);
+	snprintf(r.reason, sizeof(r.reason), "X\x1b]0;owned\x07");
+	snprintf(r.frames[0], sizeof(r.frames[0]),
+		 "f\xc2\x9b"
+		 "31mRED");
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_non_null(strstr(sb.buf, " drop (X?]0;owned?)\n    f??31mRED\n"));
+	assert_null(strchr(sb.buf, '\x1b'));
+	assert_null(strstr(sb.buf, "\xc2\x9b"));
+	snprintf(r.reason, sizeof(r.reason), "NO_SOCKET");
+
 	/* No packet bytes, no devices. */
 	strbuf_reset(&sb);
 	r.caplen = 0;
