@@ -183,15 +183,44 @@ static bool writer_put(struct writer *w, const char *s, size_t n)
 	return true;
 }
 
-/* Bytes that end a run of plain label-value bytes: NUL and the escaped. */
-static const bool ends_run[256] = { ['\0'] = true, ['\\'] = true, ['"'] = true, ['\n'] = true };
+/* Bytes that end a run of plain label-value bytes: NUL, the escaped, and
+ * every non-ASCII byte, whose UTF-8 is checked. */
+static const bool ends_run[256] = {
+	['\0'] = true, ['\\'] = true, ['"'] = true, ['\n'] = true, [0x80 ... 0xff] = true,
+};
+
+/* Length of the valid UTF-8 sequence at s (well-formed as RFC 3629 has it:
+ * no overlong forms, no surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_valid(const unsigned char *s)
+{
+	unsigned char c = s[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80
+			   ? 4
+			   : 0;
+	}
+	return 0;
+}
 
 /* Label values: backslash, newline and '"' escaped; plain runs are copied
- * whole, and most values are one run. */
+ * whole, and most values are one run. Bytes that are not UTF-8 (a device
+ * or task name anyone can choose) become U+FFFD: Prometheus rejects the
+ * whole scrape over one invalid label value. */
 static bool writer_put_escaped(struct writer *w, const char *s)
 {
 	for (;;) {
 		const char *run = s;
+		size_t n;
 
 		while (!ends_run[(unsigned char)*s])
 			s++;
@@ -199,6 +228,14 @@ static bool writer_put_escaped(struct writer *w, const char *s)
 			return false;
 		if (!*s)
 			return true;
+		if ((unsigned char)*s >= 0x80) {
+			/* A NUL ends the checks above: no read past the end. */
+			n = utf8_valid((const unsigned char *)s);
+			if (!writer_put(w, n ? s : "\xef\xbf\xbd", n ? n : 3))
+				return false;
+			s += n ? n : 1;
+			continue;
+		}
 		if (!writer_room(w, 2))
 			return false;
 		*w->p++ = '\\';

@@ -334,6 +334,43 @@ static void test_escaping(void **state)
 	strbuf_free(&sb);
 }
 
+/* A name anyone can choose (a task in its own netns, a device) with bytes
+ * that are not UTF-8 would make Prometheus reject the whole scrape: they
+ * become U+FFFD; valid UTF-8 passes as it is. */
+static void test_invalid_utf8(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "ct\xff\xfe", "ct\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7",
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7" },
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },		    /* overlong '/' */
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* a surrogate */
+		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd" }, /* truncated at the end */
+		{ "\xc3\"", "\xef\xbf\xbd\\\"" },
+	};
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT;
+	struct expo e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct expo_label l = { "name", cases[i].in };
+
+		strbuf_reset(&sb);
+		strbuf_reset(&want);
+		expo_init(&e, &sb, EXPO_TEXT);
+		expo_family(&e, "x", EXPO_GAUGE, "h");
+		expo_sample_u64(&e, &l, 1, 1);
+		strbuf_printf(&want, "# HELP x h\n# TYPE x gauge\nx{name=\"%s\"} 1\n",
+			      cases[i].out);
+		assert_string_equal(sb.buf, want.buf);
+	}
+	strbuf_free(&sb);
+	strbuf_free(&want);
+}
+
 /* A label set rendered once gives the same samples as labels passed each
  * time, in both formats; a bad label set appends nothing. */
 static void test_rendered_labels(void **state)
@@ -661,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_render_openmetrics),
 		cmocka_unit_test(test_finish_empty),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_rendered_labels),
 		cmocka_unit_test(test_help_optional),
 		cmocka_unit_test(test_doubles),
