@@ -33,6 +33,7 @@ struct known_netns {
 	uint32_t inode;
 	char name[NETNS_NAME_MAX];
 	double missing_since; /* monotonic seconds; 0 while alive */
+	double retry_at;      /* a postponed removal is not tried before */
 };
 
 /* One aggregated series: rows that differ only in the offset of the location
@@ -217,7 +218,7 @@ static struct known_netns *known_add(struct collector *c, uint32_t inode)
  * whether any were removed (the snapshot is then re-read). */
 static bool update_netns(struct collector *c, double now)
 {
-	bool removed = false, rescanned = false;
+	bool removed = false, rescanned = false, scanned = false;
 	size_t i;
 
 	if (!c->netns || now - c->netns_scanned_at >= (double)c->opts.netns_refresh_s) {
@@ -227,6 +228,7 @@ static bool update_netns(struct collector *c, double now)
 			netns_free(c->netns);
 			c->netns = t;
 			c->netns_scanned_at = now;
+			scanned = true;
 		} else {
 			pr_warn("cannot scan network namespaces: %s\n", strerror(errno));
 		}
@@ -246,6 +248,9 @@ static bool update_netns(struct collector *c, double now)
 			k = known_add(c, inode);
 			if (!k)
 				return false;
+		} else if (!scanned) {
+			/* Names and liveness change only with the table. */
+			continue;
 		}
 		if (netns_alive(c->netns, inode)) {
 			k->missing_since = 0;
@@ -261,13 +266,14 @@ static bool update_netns(struct collector *c, double now)
 		struct known_netns *k = &c->known[i];
 
 		if (k->missing_since == 0 ||
-		    now - k->missing_since < (double)c->opts.netns_grace_s) {
+		    now - k->missing_since < (double)c->opts.netns_grace_s || now < k->retry_at) {
 			i++;
 			continue;
 		}
 		/* The scan may be seconds old, and netns inodes are reused:
-		 * look again right before deleting. */
-		if (!rescanned) {
+		 * look again right before deleting (once a call, and not when
+		 * this call scanned already). */
+		if (!rescanned && !scanned) {
 			struct netns_table *t = netns_scan(NULL);
 
 			rescanned = true;
@@ -285,9 +291,12 @@ static bool update_netns(struct collector *c, double now)
 		int n = counters_forget_netns(c->reader, k->inode);
 
 		if (n == -EBUSY) {
-			/* A CPU's last drop was in it; its next drop elsewhere frees it. */
+			/* A CPU's last drop was in it; its next drop elsewhere
+			 * frees it. Not tried again (with a rescan of /proc) at
+			 * every scrape meanwhile. */
 			pr_debug("netns %u is gone but still cached by a CPU: removal postponed\n",
 				 k->inode);
+			k->retry_at = now + (double)c->opts.netns_refresh_s;
 			i++;
 			continue;
 		}

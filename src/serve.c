@@ -454,7 +454,10 @@ int cmd_serve(int argc, char **argv)
 	}
 	copts = (struct collector_opts){
 		.netns_grace_s = cfg.netns_grace_s,
-		.netns_refresh_s = cfg.netns_grace_s < 5 ? cfg.netns_grace_s : 5,
+		/* Between 1 s (not a /proc scan per scrape) and 5 s. */
+		.netns_refresh_s = cfg.netns_grace_s < 1   ? 1
+				   : cfg.netns_grace_s < 5 ? cfg.netns_grace_s
+							   : 5,
 	};
 	err = collector_new(loader, &copts, &collector, &what);
 	if (err) {
