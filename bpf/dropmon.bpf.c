@@ -251,8 +251,6 @@ static __noinline void emit_event(void *ctx, struct sk_buff *skb, const struct d
 	__u64 now, id;
 	long n;
 
-	if (!skb || !key)
-		return;
 	if ((filter_netns && key->netns != filter_netns) ||
 	    (filter_ifindex && key->ifindex != filter_ifindex) ||
 	    (filter_reason_on && key->reason != filter_reason)) {

@@ -495,7 +495,7 @@ static void render_drops(struct collector *c, struct expo *e, size_t nseries, bo
 
 static void render_netns_info(struct collector *c, struct expo *e)
 {
-	char inode[12];
+	char inode[STRBUF_U64_SIZE];
 
 	expo_family(e, "dropmon_netns_info", EXPO_GAUGE,
 		    "Name of each network namespace in the drop series: its ip-netns (or "
@@ -503,7 +503,7 @@ static void render_netns_info(struct collector *c, struct expo *e)
 	for (size_t i = 0; i < c->nknown; i++) {
 		struct expo_label l[2] = { { "netns", inode }, { "name", c->known[i].name } };
 
-		snprintf(inode, sizeof(inode), "%u", c->known[i].inode);
+		strbuf_fmt_u64(inode, c->known[i].inode);
 		expo_sample_u64(e, l, 2, 1);
 	}
 }

@@ -312,7 +312,8 @@ static enum MHD_Result serve_metrics(struct http_gen *s, struct MHD_Connection *
 	else
 		strbuf_free(&gz);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, expo_content_type(format));
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	/* The format follows Accept, the encoding Accept-Encoding. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
 	if (gzipped)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	ret = http_queue(conn, MHD_HTTP_OK, resp);

@@ -14,6 +14,7 @@
 
 #include "dropmon.skel.h"
 #include "loader.h"
+#include "privs.h"
 #include "log.h"
 
 struct loader {
@@ -102,22 +103,8 @@ cleanup:
 bool loader_has_caps(void)
 {
 	enum { CAP_SYS_ADMIN_BIT = 21, CAP_PERFMON_BIT = 38, CAP_BPF_BIT = 39 };
-	unsigned long long eff = 0;
-	bool found = false;
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "re");
+	uint64_t eff = privs_effective();
 
-	if (!f)
-		return geteuid() == 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
-			found = true;
-			break;
-		}
-	}
-	fclose(f);
-	if (!found)
-		return geteuid() == 0;
 	return (eff >> CAP_SYS_ADMIN_BIT & 1) ||
 	       ((eff >> CAP_BPF_BIT & 1) && (eff >> CAP_PERFMON_BIT & 1));
 }

@@ -106,7 +106,7 @@ if [ -f "$DASHBOARD" ]; then
 			s/\$instance\|\$reason\|\$device\|\$netns\|\$function/.*/g')
 		if ! query "$q" >"$TMP/q.json" || ! grep -q '"status":"success"' "$TMP/q.json"; then
 			fail "dashboard query does not evaluate: $q ($(head -c 300 "$TMP/q.json"))"
-		elif [[ "$q" == *dropmon_drops_total* ]] && ! grep -q '"value"' "$TMP/q.json"; then
+		elif [[ "$q" =~ dropmon_d[a-z_]*_total|:dropmon_d ]] && ! grep -q '"value"' "$TMP/q.json"; then
 			fail "dashboard query about drops returns nothing: $q"
 			empty=$((empty + 1))
 		fi
