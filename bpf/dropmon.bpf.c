@@ -218,7 +218,9 @@ static __always_inline void copy_packet(struct drop_event *ev, struct sk_buff *s
 	__u16 mac = BPF_CORE_READ(skb, mac_header);
 	__u16 net = BPF_CORE_READ(skb, network_header);
 	__u32 tail = BPF_CORE_READ(skb, tail);
+	unsigned char *data = BPF_CORE_READ(skb, data);
 	__u16 type = dev ? BPF_CORE_READ(dev, type) : 0;
+	__s64 frame;
 	__u32 start, n;
 
 	/* ~0 is "not set"; Ethernet and loopback carry a 14-byte Ethernet
@@ -237,8 +239,11 @@ static __always_inline void copy_packet(struct drop_event *ev, struct sk_buff *s
 	n = tail - start;
 	if (n > DROPMON_PKT_BYTES)
 		n = DROPMON_PKT_BYTES;
-	if (bpf_probe_read_kernel(ev->data, n, head + start) == 0)
-		ev->caplen = n;
+	if (bpf_probe_read_kernel(ev->data, n, head + start) != 0)
+		return;
+	ev->caplen = n;
+	frame = (__s64)ev->len + (data - head) - (__s64)start;
+	ev->frame_len = frame > n ? (__u32)frame : n;
 }
 
 /* The slow path of a drop that events want: filters, the rate limit, then

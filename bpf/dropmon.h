@@ -96,9 +96,13 @@ struct drop_event {
 	__u32 rx_ifindex; /* skb->skb_iif: where it came in, 0 if it did not */
 	__u32 netns;	  /* as in drop_key */
 	__u32 len;	  /* skb->len */
-	__u32 flags;	  /* enum drop_event_flag */
-	__u16 l3_proto;	  /* skb->protocol, host order (ETH_P_IP, ETH_P_IPV6, ...) */
-	__u16 caplen;	  /* bytes of data[] filled, never past the linear data */
+	/* The packet's length from data[0] on: skb->len counts from skb->data,
+	 * which is the network header at a receive drop and the MAC header at
+	 * a transmit one, while data[] starts where DROP_EVENT_MAC says. */
+	__u32 frame_len;
+	__u32 flags;	/* enum drop_event_flag */
+	__u16 l3_proto; /* skb->protocol, host order (ETH_P_IP, ETH_P_IPV6, ...) */
+	__u16 caplen;	/* bytes of data[] filled, never past the linear data */
 	char comm[16];
 	char dev[DROPMON_IFNAMSIZ]; /* skb->dev's name, "" without one */
 	__u8 data[DROPMON_PKT_BYTES];

@@ -221,7 +221,7 @@ static int on_event(const struct drop_event *ev, void *ctx)
 
 	/* Before decoding: symbolizing a stack costs more than the filter. */
 	if (run->filter && !pktfilter_match(run->filter, ev->flags & DROP_EVENT_MAC, ev->data,
-					    ev->caplen, ev->len)) {
+					    ev->caplen, ev->frame_len)) {
 		run->filtered++;
 		return 0;
 	}

@@ -221,7 +221,8 @@ static bool parse_request(struct debug *d, struct MHD_Connection *conn, bool pca
 
 static bool wanted(const struct request *req, const struct evrecord *r)
 {
-	return !req->filter || pktfilter_match(req->filter, r->mac, r->packet, r->caplen, r->len);
+	return !req->filter ||
+	       pktfilter_match(req->filter, r->mac, r->packet, r->caplen, r->frame_len);
 }
 
 static enum MHD_Result send_buffer(struct MHD_Connection *conn, struct strbuf *body,

@@ -136,6 +136,7 @@ int evjson_write(struct strbuf *out, const struct evrecord *r)
 	put_u64_field(out, "rx_ifindex", r->rx_ifindex);
 	put_u64_field(out, "netns", r->netns);
 	put_u64_field(out, "len", r->len);
+	put_u64_field(out, "frame_len", r->frame_len);
 	put_u64_field(out, "l3_proto", r->l3_proto);
 	put_key(out, "packet_start");
 	strbuf_puts(out, r->mac ? "\"mac\"" : "\"network\"");
@@ -205,6 +206,7 @@ enum {
 	F_RX_IFINDEX,
 	F_NETNS,
 	F_LEN,
+	F_FRAME_LEN,
 	F_L3_PROTO,
 	F_PACKET_START,
 	F_PACKET,
@@ -229,6 +231,7 @@ static const struct field fields[F_COUNT] = {
 	[F_RX_IFINDEX] = FIELD("rx_ifindex", FK_UINT, rx_ifindex),
 	[F_NETNS] = FIELD("netns", FK_UINT, netns),
 	[F_LEN] = FIELD("len", FK_UINT, len),
+	[F_FRAME_LEN] = FIELD("frame_len", FK_UINT, frame_len),
 	[F_L3_PROTO] = FIELD("l3_proto", FK_UINT, l3_proto),
 	[F_PACKET_START] = FIELD_SPECIAL("packet_start", FK_PACKET_START),
 	[F_PACKET] = FIELD("packet", FK_PACKET, packet),
@@ -825,6 +828,12 @@ static int parse_object(struct pctx *c, struct evrecord *r)
 	}
 	if (r->caplen && !(seen & 1U << F_PACKET_START))
 		return fail(c, fields[F_PACKET_START].missing);
+	/* Files from before frame_len: a packet from an Ethernet header was
+	 * almost always a receive drop, whose skb->len leaves the header out. */
+	if (!(seen & 1U << F_FRAME_LEN))
+		r->frame_len = r->mac && r->len <= UINT32_MAX - 14 ? r->len + 14 : r->len;
+	if (r->frame_len < r->caplen)
+		r->frame_len = r->caplen;
 	return 0;
 }
 

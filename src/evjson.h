@@ -33,6 +33,10 @@
  *   rx_ifindex    integer, where the packet came in, 0 if it did not
  *   netns         integer, network namespace inode, 0 if unknown
  *   len           integer, skb->len
+ *   frame_len     integer, the packet's length from the first byte of
+ *                 "packet" on (skb->len counts from the network header at a
+ *                 receive drop); absent in older files, then taken as len,
+ *                 plus 14 when packet_start is "mac"
  *   l3_proto      integer, EtherType in host order (2048 IPv4, 34525 IPv6)
  *   packet_start  string, "mac" (packet starts at an Ethernet header) or
  *                 "network" (at the network header)

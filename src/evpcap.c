@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Drop events into pcapng: link type from where the bytes start, original
- * length from skb->len, and the reason, function, netns and task as the
+ * length from frame_len, and the reason, function, netns and task as the
  * packet comment. */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,14 +10,7 @@
 int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf *scratch)
 {
 	uint64_t ts = r->wall_ns > 0 ? (uint64_t)r->wall_ns : r->time_ns;
-	/* skb->len counts from the network header at a receive drop; the
-	 * Ethernet header in front of it is part of the frame. */
-	uint32_t origlen = r->len;
 	int iface;
-
-	/* len comes from a file too: no wrap-around past UINT32_MAX. */
-	if (r->mac && origlen <= UINT32_MAX - 14)
-		origlen += 14;
 
 	if (!r->caplen)
 		return -ENODATA;
@@ -35,6 +28,5 @@ int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf 
 	strbuf_printf(scratch, " %" PRIu32, r->tgid);
 	if (scratch->err)
 		return scratch->err;
-	return pcapng_packet(w, iface, ts, r->packet, r->caplen,
-			     origlen > r->caplen ? origlen : r->caplen, scratch->buf);
+	return pcapng_packet(w, iface, ts, r->packet, r->caplen, r->frame_len, scratch->buf);
 }

@@ -80,6 +80,7 @@ void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 	r->mac = ev->flags & DROP_EVENT_MAC;
 	r->caplen = ev->caplen <= DROPMON_PKT_BYTES ? ev->caplen : DROPMON_PKT_BYTES;
 	memcpy(r->packet, ev->data, r->caplen);
+	r->frame_len = ev->frame_len > r->caplen ? ev->frame_len : r->caplen;
 }
 
 #define MODULES_CHECK_S 5

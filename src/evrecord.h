@@ -30,10 +30,11 @@ struct evrecord {
 	uint32_t rx_ifindex;
 	char dev[DROPMON_IFNAMSIZ];
 	uint32_t netns;
-	uint32_t len;	   /* skb->len */
-	uint16_t l3_proto; /* host order */
-	bool mac;	   /* packet starts at an Ethernet header */
-	uint16_t caplen;   /* bytes of packet */
+	uint32_t len;	    /* skb->len */
+	uint32_t frame_len; /* from packet[0] to the packet's end, >= caplen */
+	uint16_t l3_proto;  /* host order */
+	bool mac;	    /* packet starts at an Ethernet header */
+	uint16_t caplen;    /* bytes of packet */
 	uint8_t packet[DROPMON_PKT_BYTES];
 };
 

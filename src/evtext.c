@@ -57,7 +57,7 @@ int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evt
 		strbuf_putc(out, ' ');
 	if (r->caplen)
 		pktsum_format(out, r->packet, r->caplen, r->mac ? PKTSUM_MAC : PKTSUM_NETWORK,
-			      r->l3_proto, r->len);
+			      r->l3_proto, r->frame_len);
 	else
 		strbuf_printf(out, "no packet data, len %" PRIu32, r->len);
 	if (r->netns && r->netns != o->init_netns)

@@ -15,7 +15,7 @@ enum pktsum_start { PKTSUM_MAC, PKTSUM_NETWORK };
 /* Appends a one-line summary (no trailing newline) of the packet bytes data[0..len) to out.
  * start says where the bytes begin; l3_proto is the host-order EtherType of the network
  * header (e.g. 0x0800, 0x86dd, 0x0806), needed when start == PKTSUM_NETWORK and used as a hint
- * otherwise (may be 0 = unknown). wire_len is the packet's full length (skb->len), which may be
+ * otherwise (may be 0 = unknown). wire_len is the packet's full length from data[0] on, which may be
  * larger than len (the bytes were truncated to a capture size): the summary says "len N" from
  * the IP header's own length field, and when the captured bytes end before a header that must
  * be parsed it ends with " [truncated]". Never reads outside data[0..len); garbage never

@@ -218,7 +218,8 @@ static int run(int argc, char **argv, bool pcap)
 		}
 	}
 	while ((err = reader_next(&rd, r)) > 0) {
-		if (filter && !pktfilter_match(filter, r->mac, r->packet, r->caplen, r->len)) {
+		if (filter &&
+		    !pktfilter_match(filter, r->mac, r->packet, r->caplen, r->frame_len)) {
 			filtered++;
 			continue;
 		}

@@ -166,4 +166,26 @@ rc=0
 expect_eq "a bad --filter exits 2" 2 "$rc"
 expect_eq "with libpcap's message" 1 "$(grep -c "filter 'tcp prot 80': .*syntax error" "$TMP/bad.err" || true)"
 
+# --- a transmit drop: the frame length from the Ethernet header ----------------
+# At a receive drop skb->len leaves the Ethernet header out; at a transmit
+# drop (a full qdisc, here one that holds nothing) it counts it. frame_len
+# is right for both: a 10-byte UDP payload is a 52-byte frame either way.
+ip netns exec "$A" tc qdisc replace dev va root pfifo limit 0
+NSC=$(netns_inode "$A")
+start_collect --reason=QDISC_DROP -o "$TMP/tx.data"
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 7777 --count 3 --size 10 >/dev/null
+for _ in $(seq 50); do
+	[ "$(grep -c '"len":52,' "$TMP/tx.data" 2>/dev/null)" -ge 3 ] && break
+	sleep 0.1
+done
+stop_collect
+ip netns exec "$A" tc qdisc del dev va root
+"$DROPMON" pcap -i "$TMP/tx.data" -o "$TMP/tx.pcapng" --filter 'udp port 7777' 2>/dev/null
+tshark -n -r "$TMP/tx.pcapng" -T fields -E separator=/s -e frame.len -e frame.cap_len -e ip.len \
+	2>/dev/null >"$TMP/tx.txt"
+sed 's/^/# | /' "$TMP/tx.txt"
+expect_eq "transmit drops: frame 52 bytes, all captured, IP 38" "52 52 38 52 52 38 52 52 38" \
+	"$(tr '\n' ' ' <"$TMP/tx.txt" | sed 's/ $//')"
+expect_eq "and in the stored file" 3 "$(grep -c '"len":52,"frame_len":52' "$TMP/tx.data" || true)"
+
 finish

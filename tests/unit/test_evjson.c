@@ -108,6 +108,7 @@ static void fill_full(struct evrecord *r)
 	memcpy(r->dev, "\xc3\xa9th\x7f\b\f\r0123456", 15);
 	r->netns = 4026532245U;
 	r->len = 65535;
+	r->frame_len = 65549;
 	r->l3_proto = 0xffff;
 	r->mac = true;
 	r->caplen = DROPMON_PKT_BYTES;
@@ -136,6 +137,7 @@ static void assert_records_equal(const struct evrecord *a, const struct evrecord
 	assert_field_equal(a, b, dev);
 	assert_field_equal(a, b, netns);
 	assert_field_equal(a, b, len);
+	assert_field_equal(a, b, frame_len);
 	assert_field_equal(a, b, l3_proto);
 	assert_field_equal(a, b, mac);
 	assert_field_equal(a, b, caplen);
@@ -207,6 +209,7 @@ static void test_exact_output(void **state)
 	r->rx_ifindex = 1;
 	r->netns = 4026532245U;
 	r->len = 40;
+	r->frame_len = 54;
 	r->l3_proto = 34525;
 	r->mac = true;
 	r->caplen = 4;
@@ -218,7 +221,8 @@ static void test_exact_output(void **state)
 	    "\"cpu\":0,\"pid\":17464,\"tgid\":17464,\"comm\":\"dropgen\",\"reason\":\"NO_SOCKET\","
 	    "\"reason_code\":2,\"location\":\"0xffffffff81c8a3af\",\"function\":\"tcp_v6_rcv\","
 	    "\"stack\":[\"sk_skb_reason_drop+0x90\",\"tcp_v6_rcv+0x34f\"],\"ifindex\":1,"
-	    "\"dev\":\"lo\",\"rx_ifindex\":1,\"netns\":4026532245,\"len\":40,\"l3_proto\":34525,"
+	    "\"dev\":\"lo\",\"rx_ifindex\":1,\"netns\":4026532245,\"len\":40,\"frame_len\":54,"
+	    "\"l3_proto\":34525,"
 	    "\"packet_start\":\"mac\",\"packet\":\"deadbeef\"}\n");
 
 	/* Appends; no wall_time when unknown; escapes. */
@@ -230,7 +234,7 @@ static void test_exact_output(void **state)
 	    "{\"v\":1,\"time_ns\":0,\"cpu\":0,\"pid\":0,\"tgid\":0,"
 	    "\"comm\":\"q\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u001f\x80/\",\"reason\":\"\","
 	    "\"reason_code\":0,\"location\":\"0x0\",\"function\":\"\",\"stack\":[],\"ifindex\":0,"
-	    "\"dev\":\"\",\"rx_ifindex\":0,\"netns\":0,\"len\":0,\"l3_proto\":0,"
+	    "\"dev\":\"\",\"rx_ifindex\":0,\"netns\":0,\"len\":0,\"frame_len\":0,\"l3_proto\":0,"
 	    "\"packet_start\":\"network\",\"packet\":\"\"}\n");
 
 	/* A full comm (no NUL) is written from its 16 bytes, never past them. */
@@ -343,6 +347,34 @@ static void test_hand_written(void **state)
 	assert_int_equal(r->wall_ns, INT64_MAX);
 	expect_ok_extra(",\"wall_time\":\"1677-09-21T00:12:43.145224192Z\"", r);
 	assert_int_equal(r->wall_ns, INT64_MIN);
+	free(r);
+}
+
+/* Files written before frame_len: it is derived, as those versions did
+ * for pcap (an Ethernet header in front of a receive drop's skb->len),
+ * and never below the bytes captured. */
+static void test_frame_len_of_old_files(void **state)
+{
+	struct evrecord *r = rec_new();
+
+	(void)state;
+	expect_ok("{\"v\":1,\"time_ns\":1,\"reason\":\"X\",\"len\":40,"
+		  "\"packet_start\":\"mac\",\"packet\":\"00\"}",
+		  r);
+	assert_int_equal(r->frame_len, 54);
+	expect_ok("{\"v\":1,\"time_ns\":1,\"reason\":\"X\",\"len\":40,"
+		  "\"packet_start\":\"network\",\"packet\":\"00\"}",
+		  r);
+	assert_int_equal(r->frame_len, 40);
+	expect_ok("{\"v\":1,\"time_ns\":1,\"reason\":\"X\",\"len\":4294967295,"
+		  "\"packet_start\":\"mac\",\"packet\":\"00\"}",
+		  r);
+	assert_int_equal(r->frame_len, 4294967295u);
+	/* Given, it is taken as it is, but not below the bytes captured. */
+	expect_ok("{\"v\":1,\"time_ns\":1,\"reason\":\"X\",\"len\":40,\"frame_len\":1,"
+		  "\"packet_start\":\"mac\",\"packet\":\"000102\"}",
+		  r);
+	assert_int_equal(r->frame_len, 3);
 	free(r);
 }
 
@@ -640,7 +672,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_exact_output),
 		cmocka_unit_test(test_hand_written), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_nesting),	     cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_mutations),    cmocka_unit_test(test_frame_len_of_old_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
