@@ -20,6 +20,7 @@
 #include "ksyms.h"
 #include "loader.h"
 #include "log.h"
+#include "monotonic.h"
 #include "netns.h"
 #include "parse.h"
 #include "pktfilter.h"
@@ -238,14 +239,6 @@ static int on_event(const struct drop_event *ev, void *ctx)
 	return 0;
 }
 
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int cmd_collect(int argc, char **argv)
 {
 	struct collect_config cfg = {
@@ -254,7 +247,6 @@ int cmd_collect(int argc, char **argv)
 	struct collect_run run = { .cfg = &cfg };
 	struct loader_opts lopts = { .map_size = 16384 };
 	struct counters_reader *reader = NULL;
-	struct netns_table *netns = NULL;
 	struct loader *loader = NULL;
 	struct events *events = NULL;
 	uint64_t stats[DROPMON_STAT_MAX] = { 0 };
@@ -319,8 +311,7 @@ int cmd_collect(int argc, char **argv)
 	if (evrecord_decoder_load_ksyms(&run.decoder))
 		pr_warn("cannot read /proc/kallsyms (%s): stacks are printed as addresses\n",
 			strerror(errno));
-	netns = netns_scan(NULL);
-	run.text.init_netns = netns ? netns_self(netns) : 0;
+	run.text.init_netns = netns_self_inode();
 	reader = counters_reader_new(loader_maps(loader));
 	events = events_new(loader_maps(loader)->events, on_event, &run);
 	if (!reader || !events) {
@@ -360,7 +351,6 @@ int cmd_collect(int argc, char **argv)
 cleanup:
 	events_free(events);
 	counters_reader_free(reader);
-	netns_free(netns);
 	reasons_free(run.decoder.reasons);
 	ksyms_free(run.decoder.ksyms);
 	loader_close(loader);

@@ -20,6 +20,7 @@
 #include "ksyms.h"
 #include "labelsets.h"
 #include "log.h"
+#include "monotonic.h"
 #include "netns.h"
 #include "procstat.h"
 #include "reasons.h"
@@ -76,14 +77,6 @@ struct collector {
 	double start_time;
 };
 
-static double monotonic_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Reloads kallsyms when the set of modules changed, so that drops in a module
  * loaded after start-up are named after the right function. */
 static void refresh_ksyms(struct collector *c, double now)
@@ -115,7 +108,7 @@ int collector_new(struct loader *l, const struct collector_opts *opts, struct co
 	pthread_mutex_init(&c->lock, NULL);
 	c->loader = l;
 	c->opts = *opts;
-	c->start_time = monotonic_now();
+	c->start_time = monotonic_s();
 	*what = "reading /proc/kallsyms";
 	c->modules_hash = ksyms_modules_hash(NULL);
 	c->modules_checked_at = c->start_time;
@@ -146,6 +139,11 @@ void collector_set_debug(struct collector *c, struct debug *d)
 	pthread_mutex_lock(&c->lock);
 	c->debug = d;
 	pthread_mutex_unlock(&c->lock);
+}
+
+struct reasons *collector_reasons(struct collector *c)
+{
+	return c->reasons;
 }
 
 void collector_free(struct collector *c)
@@ -623,12 +621,12 @@ static void render_self(struct collector *c, struct expo *e, size_t nseries, dou
 
 	expo_family(e, "dropmon_scrape_duration_seconds", EXPO_GAUGE,
 		    "Time this scrape took to read and aggregate the kernel's counters.");
-	expo_sample_double(e, NULL, 0, monotonic_now() - started);
+	expo_sample_double(e, NULL, 0, monotonic_s() - started);
 }
 
 int collector_render(struct collector *c, enum expo_format format, struct strbuf *out)
 {
-	double started = monotonic_now();
+	double started = monotonic_s();
 	struct expo e;
 	ssize_t nseries;
 	int err;

@@ -17,6 +17,7 @@ struct collector_opts {
 };
 
 struct collector;
+struct reasons;
 
 /* Loads kallsyms and the reason names; returns 0 or a negative errno, with
  * *what naming the step that failed. */
@@ -27,6 +28,9 @@ int collector_render(struct collector *c, enum expo_format format, struct strbuf
 /* Adds the event metrics of --web.enable-debug to each scrape. */
 struct debug;
 void collector_set_debug(struct collector *c, struct debug *d);
+/* The drop reason names the collector loaded from BTF; lookups in it are
+ * locked, so the event consumer shares it. */
+struct reasons *collector_reasons(struct collector *c);
 void collector_free(struct collector *c);
 
 #endif

@@ -22,6 +22,7 @@
 #include "http.h"
 #include "ksyms.h"
 #include "log.h"
+#include "monotonic.h"
 #include "netns.h"
 #include "parse.h"
 #include "pcapng.h"
@@ -65,11 +66,9 @@ static void *consume(void *arg)
 	struct debug *d = arg;
 
 	while (!atomic_load(&d->stop)) {
-		struct timespec ts;
 		int n = events_poll(d->events, 200);
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		evrecord_decoder_refresh(&d->dec, (uint64_t)ts.tv_sec);
+		evrecord_decoder_refresh(&d->dec, (uint64_t)monotonic_s());
 
 		if (n < 0 && n != -EINTR) {
 			pr_warn("reading drop events: %s\n", strerror(-n));
@@ -81,7 +80,6 @@ static void *consume(void *arg)
 
 int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out, const char **what)
 {
-	struct netns_table *ns;
 	struct debug *d;
 	int err;
 
@@ -97,13 +95,9 @@ int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out
 		errno = -err;
 		goto fail;
 	}
-	*what = "reading drop reasons for events";
-	d->dec.reasons = reasons_load(NULL, NULL);
-	if (!d->dec.reasons)
-		goto fail;
-	ns = netns_scan(NULL);
-	d->text.init_netns = ns ? netns_self(ns) : 0;
-	netns_free(ns);
+	/* The collector's table: its lookups are locked. */
+	d->dec.reasons = o->reasons;
+	d->text.init_netns = netns_self_inode();
 	*what = "setting up the event hub";
 	d->hub = evhub_new(o->recent, o->queue, o->max_subs);
 	if (!d->hub)
@@ -132,7 +126,6 @@ void debug_stats(struct debug *d, struct debug_stats *out)
 	struct evhub_stats st;
 
 	evhub_stats(d->hub, &st);
-	out->published = st.published;
 	out->subscriber_lost = st.lost;
 	out->subscribers = st.subscribers;
 }
@@ -152,7 +145,6 @@ void debug_free(struct debug *d)
 		pthread_join(d->thread, NULL);
 	events_free(d->events);
 	evhub_free(d->hub);
-	reasons_free(d->dec.reasons);
 	ksyms_free(d->dec.ksyms);
 	free(d);
 }
@@ -454,14 +446,6 @@ static enum MHD_Result serve_drops(struct debug *d, struct MHD_Connection *conn)
 	pktfilter_free(req.filter);
 	return send_buffer(conn, &body,
 			   req.json ? "application/x-ndjson" : "text/plain; charset=utf-8", NULL);
-}
-
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static enum MHD_Result serve_pcap(struct debug *d, struct MHD_Connection *conn)

@@ -11,15 +11,17 @@
 
 #include "loader.h"
 
+struct reasons;
+
 struct debug_opts {
 	size_t recent;		  /* events kept for snapshots */
 	size_t queue;		  /* per-subscriber queue */
 	size_t max_subs;	  /* live subscribers at once */
 	unsigned int max_seconds; /* bound of /debug/pcap?seconds= */
+	struct reasons *reasons;  /* the collector's, to name reasons; not freed */
 };
 
 struct debug_stats {
-	uint64_t published;	  /* events decoded into the hub */
 	uint64_t subscriber_lost; /* dropped by full subscriber queues */
 	size_t subscribers;
 };

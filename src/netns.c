@@ -555,6 +555,17 @@ bool netns_alive(const struct netns_table *t, uint32_t inode)
 	return table_find(t, inode) != NULL;
 }
 
+uint32_t netns_self_inode(void)
+{
+	char link[64];
+	ssize_t n = readlink("/proc/self/ns/net", link, sizeof(link));
+	uint32_t inode;
+
+	if (n < 0 || (size_t)n >= sizeof(link) || parse_netns_ref(link, (size_t)n, &inode))
+		return 0;
+	return inode;
+}
+
 uint32_t netns_self(const struct netns_table *t)
 {
 	return t ? t->self : 0;

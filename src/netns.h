@@ -26,6 +26,8 @@ bool netns_alive(const struct netns_table *t, uint32_t inode);
 /* Inode of the netns of proc_root/self (the initial netns when the daemon
  * runs in it), 0 if unknown. */
 uint32_t netns_self(const struct netns_table *t);
+/* The inode of this process's netns, without a scan; 0 if unknown. */
+uint32_t netns_self_inode(void);
 void netns_free(struct netns_table *t); /* accepts NULL */
 
 #endif

@@ -494,6 +494,7 @@ int cmd_serve(int argc, char **argv)
 			.queue = 256,
 			.max_subs = 8,
 			.max_seconds = (unsigned int)cfg.debug_max_seconds,
+			.reasons = collector_reasons(collector),
 		};
 
 		err = debug_start(loader, &dopts, &debug, &what);
