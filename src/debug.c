@@ -35,6 +35,11 @@
  * only this many are taken at once, so that a burst of requests cannot
  * run the daemon out of memory. */
 #define MAX_SNAPSHOTS 2
+/* A timed capture is held in memory until it is sent: at most this much
+ * (--debug.rate allows a million events a second for an hour). */
+#define MAX_CAPTURE_BYTES (64u << 20)
+/* libpcap's optimizer is not linear in the expression's length. */
+#define MAX_FILTER_LEN 1024
 /* A quiet stream sends a newline this often, so a client that left is
  * noticed and its subscription freed. */
 #define IDLE_NEWLINE_S 10
@@ -200,6 +205,11 @@ static bool parse_request(struct debug *d, struct MHD_Connection *conn, bool pca
 	if (pcap && seconds && parse_u64(seconds, 1, d->o.max_seconds, &req->seconds)) {
 		snprintf(msg, sizeof(msg), "seconds must be a number from 1 to %u (got '%s')\n",
 			 d->o.max_seconds, seconds);
+		*ret = bad_request(conn, msg);
+		return false;
+	}
+	if (filter && strlen(filter) > MAX_FILTER_LEN) {
+		snprintf(msg, sizeof(msg), "filter is longer than %d bytes\n", MAX_FILTER_LEN);
 		*ret = bad_request(conn, msg);
 		return false;
 	}
@@ -492,7 +502,7 @@ static enum MHD_Result serve_pcap(struct debug *d, struct MHD_Connection *conn)
 					      "text/plain; charset=utf-8",
 					      "too many captures; try again later\n");
 		}
-		while (!req.limit || written < req.limit) {
+		while ((!req.limit || written < req.limit) && body.len < MAX_CAPTURE_BYTES) {
 			double left = end - monotonic_s();
 			int got;
 

@@ -155,11 +155,52 @@ static void test_decode(void **state)
 	ksyms_free(ks);
 }
 
+/* The tracing machinery above the freeing function is left out (the BPF
+ * program, the trampoline, the tracepoint's run and iterator functions);
+ * a stack that is nothing but that is kept whole. */
+static void test_strip_tracing(void **state)
+{
+	static const uint64_t stack[] = {
+		0xffffffffc0000040ull, /* bpf_prog_..._kfree_skb_btf [bpf] */
+		0xffffffff81100310ull, /* bpf_trampoline_6442 */
+		0xffffffff81100050ull, /* bpf_trace_run3 */
+		0xffffffff81100120ull, /* __bpf_trace_kfree_skb */
+		0xffffffff81100230ull, /* __traceiter_kfree_skb */
+		0xffffffff8120008full, /* kfree_skb_reason+0x8f */
+		0xffffffff81300077ull, /* tcp_v4_rcv+0x77 */
+	};
+	struct ksyms *ks = ksyms_load(FIXTURES "/ksyms/tracing");
+	struct evrecord_decoder d = { .ksyms = ks };
+	struct drop_event *ev = calloc(1, sizeof(*ev));
+	struct evrecord *r = malloc(sizeof(*r));
+
+	(void)state;
+	assert_non_null(ks);
+	assert_non_null(ev);
+	assert_non_null(r);
+	memcpy(ev->stack, stack, sizeof(stack));
+	ev->stack_len = 7;
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nframes, 2);
+	assert_string_equal(r->frames[0], "kfree_skb_reason+0x8f");
+	assert_string_equal(r->frames[1], "tcp_v4_rcv+0x77");
+
+	ev->stack_len = 5;
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nframes, 5);
+	assert_string_equal(r->frames[0], "bpf_prog_6deef7357e7b4530_kfree_skb_btf+0x40 [bpf]");
+
+	ksyms_free(ks);
+	free(ev);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_strip_tracing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
