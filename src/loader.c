@@ -172,6 +172,15 @@ void loader_close(struct loader *l)
 	free(l);
 }
 
+int loader_probe_maps(const struct loader *l)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(l->maps.counters, &info, &len) ? -errno : 0;
+}
+
 const struct loader_maps *loader_maps(const struct loader *l)
 {
 	return &l->maps;

@@ -58,6 +58,10 @@ int loader_open(const struct loader_opts *opts, struct loader **out, enum loader
  * A permission error despite them is the verifier's or a lockdown's. */
 bool loader_has_caps(void);
 void loader_close(struct loader *l); /* detaches; accepts NULL */
+/* One bpf() command on a map the process already holds: 0, or -EPERM on
+ * kernels that check CAP_BPF on every command (before 5.19, with
+ * kernel.unprivileged_bpf_disabled set) when the capability is gone. */
+int loader_probe_maps(const struct loader *l);
 const struct loader_maps *loader_maps(const struct loader *l);
 const char *loader_attach_mode(const struct loader *l); /* "tp_btf" or "raw_tp" */
 uint32_t loader_map_size(const struct loader *l);

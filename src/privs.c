@@ -29,6 +29,33 @@ uint64_t privs_effective(void)
 	return (uint64_t)data[1].effective << 32 | data[0].effective;
 }
 
+static int cap_set(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+int privs_try_with_only(uint64_t keep, int (*fn)(void *arg), void *arg)
+{
+	struct __user_cap_data_struct saved[2], data[2];
+	int err, ret;
+
+	err = cap_get(saved);
+	if (err)
+		return err;
+	memcpy(data, saved, sizeof(data));
+	data[0].effective &= (uint32_t)keep;
+	data[1].effective &= (uint32_t)(keep >> 32);
+	err = cap_set(data);
+	if (err)
+		return err;
+	ret = fn(arg);
+	/* Raising the effective set within the permitted one cannot fail. */
+	err = cap_set(saved);
+	return err ? err : ret;
+}
+
 /* The running kernel's, which may know more than the headers built with. */
 static int last_cap(void)
 {
@@ -80,7 +107,6 @@ int privs_switch_user(uid_t uid, gid_t gid, uint64_t keep)
 
 int privs_keep_only(uint64_t keep)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
 	uint64_t permitted;
 	int err;
@@ -99,5 +125,5 @@ int privs_keep_only(uint64_t keep)
 	data[0].effective = data[0].permitted = (uint32_t)keep;
 	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
 	data[0].inheritable = data[1].inheritable = 0;
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+	return cap_set(data);
 }

@@ -9,7 +9,9 @@
 
 /* Capability numbers, as in <linux/capability.h>. */
 #define PRIVS_CAP_SYS_PTRACE 19
+#define PRIVS_CAP_SYS_ADMIN 21
 #define PRIVS_CAP_SYSLOG 34
+#define PRIVS_CAP_BPF 39
 
 /* Keeps only the capabilities in `keep` (a bit mask of 1ULL << CAP_x) in
  * the effective and permitted sets, and none inheritable or ambient; drops
@@ -20,6 +22,12 @@ int privs_keep_only(uint64_t keep);
  * capabilities in keep (as privs_keep_only). Call it before any thread is
  * started: set*id(2) would otherwise have to reach every thread. */
 int privs_switch_user(uid_t uid, gid_t gid, uint64_t keep);
+/* Calls fn(arg) with only the capabilities in `keep` (and permitted)
+ * effective, then makes the effective set what it was: a way to learn
+ * whether something still works once the others are dropped for good.
+ * Capabilities are per thread: call it before any thread is started.
+ * Returns fn's value, or a negative errno when the sets cannot be changed. */
+int privs_try_with_only(uint64_t keep, int (*fn)(void *arg), void *arg);
 /* The effective set of this process, for logging. */
 uint64_t privs_effective(void);
 

@@ -369,6 +369,37 @@ static void explain_listen_error(const char *addr, int err)
 		pr_err("cannot listen on %s: %s\n", addr, strerror(-err));
 }
 
+static int probe_maps(void *loader)
+{
+	return loader_probe_maps(loader);
+}
+
+/* The capabilities serve keeps once attached: CAP_SYSLOG and
+ * CAP_SYS_PTRACE, and CAP_BPF (CAP_SYS_ADMIN where there is none) on the
+ * kernels whose every bpf() command needs it, which only trying tells:
+ * before 5.19 kernel.unprivileged_bpf_disabled gates reads of maps this
+ * process already holds, and Debian sets it. */
+static uint64_t kept_caps(const struct loader *loader)
+{
+	uint64_t keep = 1ULL << PRIVS_CAP_SYSLOG | 1ULL << PRIVS_CAP_SYS_PTRACE;
+	uint64_t bpf = 1ULL << PRIVS_CAP_BPF;
+	int err;
+
+	if (!(privs_effective() & bpf))
+		bpf = 1ULL << PRIVS_CAP_SYS_ADMIN;
+	err = privs_try_with_only(keep, probe_maps, (void *)loader);
+	if (err == -EPERM) {
+		pr_info("this kernel checks every bpf() call for %s "
+			"(kernel.unprivileged_bpf_disabled): "
+			"keeping it to read the counters\n",
+			bpf == 1ULL << PRIVS_CAP_BPF ? "CAP_BPF" : "CAP_SYS_ADMIN");
+		keep |= bpf;
+	} else if (err) {
+		pr_warn("reading the counter map: %s\n", strerror(-err));
+	}
+	return keep;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_config cfg = {
@@ -396,6 +427,7 @@ int cmd_serve(int argc, char **argv)
 	struct http_server *server = NULL;
 	enum loader_stage stage;
 	int fds[MAX_LISTEN], nfds = 0, err, sig, i;
+	uint64_t keep;
 	const char *what = "";
 	sigset_t sigs;
 
@@ -472,9 +504,9 @@ int cmd_serve(int argc, char **argv)
 	 * here on only kallsyms reloads (CAP_SYSLOG) and netns names of other
 	 * users' processes (CAP_SYS_PTRACE) need privileges. Capabilities are
 	 * per thread: this comes before any thread is started. */
+	keep = kept_caps(loader);
 	if (cfg.user) {
-		err = privs_switch_user(cfg.uid, cfg.gid,
-					1ULL << PRIVS_CAP_SYSLOG | 1ULL << PRIVS_CAP_SYS_PTRACE);
+		err = privs_switch_user(cfg.uid, cfg.gid, keep);
 		if (err) {
 			pr_err("--user %s: cannot switch to uid %u: %s\n", cfg.user,
 			       (unsigned int)cfg.uid, strerror(-err));
@@ -483,7 +515,7 @@ int cmd_serve(int argc, char **argv)
 		pr_info("running as %s (uid %u, gid %u)\n", cfg.user, (unsigned int)cfg.uid,
 			(unsigned int)cfg.gid);
 	} else {
-		err = privs_keep_only(1ULL << PRIVS_CAP_SYSLOG | 1ULL << PRIVS_CAP_SYS_PTRACE);
+		err = privs_keep_only(keep);
 		if (err)
 			pr_warn("cannot drop capabilities: %s\n", strerror(-err));
 	}
