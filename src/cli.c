@@ -3,11 +3,39 @@
  * files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
+
+static unsigned long long memlock_kib(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return ULLONG_MAX;
+	return (unsigned long long)rl.rlim_cur / 1024;
+}
+
+/* Whether RLIMIT_MEMLOCK can be why map creation failed: kernels before
+ * 5.11 charge BPF maps to it instead of the memory cgroup, and libbpf's
+ * attempt to lift it fails without CAP_SYS_RESOURCE. */
+static bool memlock_charged(void)
+{
+	struct utsname u;
+	unsigned int major, minor;
+
+	if (memlock_kib() == ULLONG_MAX || uname(&u) ||
+	    sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < 5 || (major == 5 && minor < 11);
+}
 
 void cli_explain_load_error(enum loader_stage stage, int err)
 {
@@ -34,6 +62,14 @@ void cli_explain_load_error(enum loader_stage stage, int err)
 	if (err == -EACCES && stage == LOADER_STAGE_LOAD) {
 		pr_err("the kernel's verifier rejected the BPF program: run with "
 		       "--log.level=debug to see its log, and report it with `uname -r`\n");
+		return;
+	}
+	if (err == -EPERM && memlock_charged()) {
+		pr_err("the kernel refused to create the BPF maps: it charges them to "
+		       "RLIMIT_MEMLOCK (kernels before 5.11), which is %llu KiB here and could "
+		       "not be raised; raise it (ulimit -l unlimited, LimitMEMLOCK=infinity in a "
+		       "systemd unit) or grant CAP_SYS_RESOURCE\n",
+		       memlock_kib());
 		return;
 	}
 	if (err == -EPERM) {
