@@ -295,8 +295,14 @@ int cmd_collect(int argc, char **argv)
 			lopts.events.filter_reason = (uint32_t)v;
 		} else if (!run.decoder.reasons || reasons_value(run.decoder.reasons, cfg.reason,
 								 &lopts.events.filter_reason)) {
-			pr_err("--reason '%s': this kernel has no drop reason of that name\n",
-			       cfg.reason);
+			if (run.decoder.reasons && !reasons_known(run.decoder.reasons))
+				pr_err("--reason '%s': this kernel reports no drop reasons (Linux "
+				       "5.17 and later do): every drop is NOT_SPECIFIED\n",
+				       cfg.reason);
+			else
+				pr_err("--reason '%s': this kernel has no drop reason of that "
+				       "name\n",
+				       cfg.reason);
 			err = -EINVAL;
 			usage_error = true;
 			goto cleanup;
@@ -338,6 +344,17 @@ int cmd_collect(int argc, char **argv)
 		}
 		if (deadline && monotonic_s() >= deadline)
 			break;
+	}
+	/* Detached, everything the kernel sent is in the ring buffer: printed
+	 * (unless --count is reached), what was sent matches what was printed. */
+	loader_detach(loader);
+	if (err != -ECANCELED) {
+		err = events_poll(events, 0);
+		fflush(run.out);
+		if (err < 0 && err != -ECANCELED && err != -EINTR) {
+			pr_err("reading events: %s\n", strerror(-err));
+			goto cleanup;
+		}
 	}
 	err = 0;
 	if (counters_read_stats(reader, stats) == 0)

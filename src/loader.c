@@ -172,6 +172,15 @@ void loader_close(struct loader *l)
 	free(l);
 }
 
+void loader_detach(struct loader *l)
+{
+	struct bpf_link **link =
+	    l->raw_tp ? &l->skel->links.kfree_skb_raw : &l->skel->links.kfree_skb_btf;
+
+	bpf_link__destroy(*link);
+	*link = NULL;
+}
+
 int loader_probe_maps(const struct loader *l)
 {
 	struct bpf_map_info info;

@@ -58,6 +58,9 @@ int loader_open(const struct loader_opts *opts, struct loader **out, enum loader
  * A permission error despite them is the verifier's or a lockdown's. */
 bool loader_has_caps(void);
 void loader_close(struct loader *l); /* detaches; accepts NULL */
+/* Detaches the program and keeps the maps: what it counted and sent stays
+ * readable, and nothing more arrives. */
+void loader_detach(struct loader *l);
 /* One bpf() command on a map the process already holds: 0, or -EPERM on
  * kernels that check CAP_BPF on every command (before 5.19, with
  * kernel.unprivileged_bpf_disabled set) when the capability is gone. */

@@ -477,7 +477,11 @@ int reasons_value(struct reasons *r, const char *name, uint32_t *out)
 	int err = -ENOENT;
 
 	pthread_mutex_lock(&r->lock);
-	for (size_t i = 0; i < r->t.n; i++) {
+	if (!r->t.has_core && strcasecmp(name, "NOT_SPECIFIED") == 0) {
+		*out = 0;
+		err = 0;
+	}
+	for (size_t i = 0; err && i < r->t.n; i++) {
 		if (strcasecmp(r->t.names.buf + r->t.ents[i].name_off, name) == 0) {
 			*out = r->t.ents[i].value;
 			err = 0;
@@ -486,6 +490,20 @@ int reasons_value(struct reasons *r, const char *name, uint32_t *out)
 	}
 	pthread_mutex_unlock(&r->lock);
 	return err;
+}
+
+bool reasons_known(const struct reasons *r)
+{
+	pthread_mutex_t *lock;
+	bool known;
+
+	if (!r)
+		return false;
+	lock = (pthread_mutex_t *)&r->lock; /* as in reasons_count */
+	pthread_mutex_lock(lock);
+	known = r->t.has_core;
+	pthread_mutex_unlock(lock);
+	return known;
 }
 
 size_t reasons_count(const struct reasons *r)

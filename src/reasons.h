@@ -4,6 +4,7 @@
 #ifndef DROPMON_REASONS_H
 #define DROPMON_REASONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,9 +30,13 @@ struct reasons *reasons_load(const char *vmlinux_path, const char *module_dir);
 const char *reasons_name(struct reasons *r, uint32_t value, char *buf, size_t size);
 
 /* The value of a reason named as reasons_name() writes it ("NO_SOCKET",
- * "openvswitch/OVS_DROP_LAST_ACTION"; case-insensitive). Returns 0, or
- * -ENOENT when no reason has that name. */
+ * "openvswitch/OVS_DROP_LAST_ACTION"; case-insensitive). Without enum
+ * skb_drop_reason, NOT_SPECIFIED is 0 (what the kernel then passes) and no
+ * other name exists. Returns 0, or -ENOENT when no reason has that name. */
 int reasons_value(struct reasons *r, const char *name, uint32_t *out);
+
+/* False on kernels whose drops carry no reason (before 5.17). */
+bool reasons_known(const struct reasons *r);
 
 /* Number of names known (core + subsystem). */
 size_t reasons_count(const struct reasons *r);

@@ -370,6 +370,15 @@ static void test_no_drop_reason_enum(void **state)
 	expect_name(r, 12345, "NOT_SPECIFIED");
 	expect_name(r, SUBSYS_OVS + 1, "NOT_SPECIFIED");
 	assert_int_equal(reasons_count(r), 0);
+	assert_false(reasons_known(r));
+	{
+		uint32_t v = 7;
+
+		/* What such a kernel passes for every drop, and nothing else. */
+		assert_int_equal(reasons_value(r, "not_specified", &v), 0);
+		assert_int_equal(v, 0);
+		assert_int_equal(reasons_value(r, "NO_SOCKET", &v), -ENOENT);
+	}
 	reasons_free(r);
 }
 
@@ -386,6 +395,7 @@ static void test_no_subsys_enum(void **state)
 	expect_name(r, SUBSYS_OVS + 1, "131073");
 	expect_name(r, SUBSYS_MAC80211, "65536");
 	assert_int_equal(reasons_count(r), CORE_COUNT);
+	assert_true(reasons_known(r));
 	reasons_free(r);
 }
 
@@ -450,6 +460,7 @@ static void test_bad_inputs(void **state)
 	reasons_free(r);
 	reasons_free(NULL);
 	assert_int_equal(reasons_count(NULL), 0);
+	assert_false(reasons_known(NULL));
 }
 
 static void test_reread_modules(void **state)
