@@ -20,6 +20,31 @@ FAILURES=0
 
 log() { printf '# %s\n' "$*"; }
 
+# Under emulation (the kernel matrix, tests/kernels/run.sh) everything takes
+# 10-40x longer: tests wait for conditions, never for a fixed time, and each
+# wait's bound is multiplied by this.
+TIME_SCALE=${DROPMON_TIME_SCALE:-1}
+
+# scaled SECONDS: SECONDS times TIME_SCALE, whole seconds, at least 1.
+scaled() { awk -v s="$1" -v k="$TIME_SCALE" 'BEGIN { v = s * k; printf "%d\n", v < 1 ? 1 : v + 0.999 }'; }
+
+# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds; returns 1
+# once SECONDS (scaled) have passed without.
+wait_for() {
+	local end
+	end=$(($(date +%s%N) + $(awk -v s="$1" -v k="$TIME_SCALE" 'BEGIN { printf "%.0f", s * k * 1e9 }')))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# lines_at_least N FILE [REGEX]: FILE has N lines (matching REGEX) or more.
+lines_at_least() {
+	[ "$(grep -cE -- "${3:-.}" "$2" 2>/dev/null || true)" -ge "$1" ]
+}
+
 # Exit 77 (ctest: skipped) when the kernel tests cannot run here; under
 # CI=true a skip is a failure.
 skip() {
@@ -69,6 +94,55 @@ require_kernel() {
 	[ -x "${DROPGEN:-}" ] || { echo "FAIL: DROPGEN is not set to the built binary"; exit 1; }
 	ip netns add "${TAG}probe" 2>/dev/null || skip "cannot create network namespaces"
 	ip netns del "${TAG}probe"
+	kernel_facts
+}
+
+# --- what the running kernel offers ---------------------------------------------
+# The same tests run on every kernel of the matrix (5.10 to the newest); a
+# check that depends on the kernel asks it, never assumes the newest.
+#   KERNEL_REASONS: "true" when skb:kfree_skb carries a drop reason (Linux
+#     5.17 and later). Without, dropmon labels every drop NOT_SPECIFIED.
+kernel_facts() {
+	local fmt=/sys/kernel/tracing/events/skb/kfree_skb/format
+	[ -r "$fmt" ] || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+	[ -r "$fmt" ] || fmt=/sys/kernel/debug/tracing/events/skb/kfree_skb/format
+	[ -r "$fmt" ] || skip "no tracefs to read skb:kfree_skb's format from"
+	if grep -q 'field:enum skb_drop_reason reason;' "$fmt"; then
+		KERNEL_REASONS=true
+	else
+		KERNEL_REASONS=false
+		log "kernel $(uname -r): skb:kfree_skb has no reason argument; drops are NOT_SPECIFIED"
+	fi
+}
+
+# reason NAME: the reason label a drop of kernel reason NAME gets here.
+reason() {
+	if [ "$KERNEL_REASONS" = true ]; then echo "$1"; else echo NOT_SPECIFIED; fi
+}
+
+# kept_caps: the capability mask (as /proc/PID/status prints it) `serve`
+# keeps once attached: CAP_SYSLOG (34) and CAP_SYS_PTRACE (19); before 5.19,
+# with kernel.unprivileged_bpf_disabled set (Debian's default), every bpf()
+# command needs CAP_BPF (39), even on a map already held: then it too.
+kept_caps() {
+	if ! kernel_at_least 5 19 && [ "$(cat /proc/sys/kernel/unprivileged_bpf_disabled)" != 0 ]; then
+		echo 0000008400080000
+	else
+		echo 0000000400080000
+	fi
+}
+
+# accepted PORT N: dropmon has accepted N connections to PORT (a connection
+# the kernel has established but the server has not accepted yet has no
+# process).
+accepted() { [ "$(ss -Htnp state established "sport = :$1" | grep -c '"dropmon"')" -ge "$2" ]; }
+
+# kernel_at_least MAJOR MINOR
+kernel_at_least() {
+	local v
+	v=$(uname -r | sed 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
+	set -- "$1" "$2" $v
+	[ "$3" -gt "$1" ] || { [ "$3" -eq "$1" ] && [ "$4" -ge "$2" ]; }
 }
 
 netns_add() {
@@ -83,30 +157,45 @@ ifindex_in() { ip -n "$1" -o link show dev "$2" | cut -d: -f1; }
 
 # veth_pair NS_A IF_A ADDR4_A ADDR6_A NS_B IF_B ADDR4_B ADDR6_B
 # Documentation/benchmark address ranges, reachable only inside the pair.
+# ADDR6 "-": no IPv6 on the pair at all (no neighbour discovery, router
+# solicitations or MLD reports: no drops but the test's own).
 veth_pair() {
 	ip link add "$2" netns "$1" type veth peer name "$6" netns "$5"
+	if [ "$4" = - ]; then
+		ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+		ip netns exec "$5" sysctl -qw "net.ipv6.conf.$6.disable_ipv6=1"
+	fi
 	ip -n "$1" addr add "$3/24" dev "$2"
-	ip -n "$1" addr add "$4/64" dev "$2" nodad
 	ip -n "$5" addr add "$7/24" dev "$6"
-	ip -n "$5" addr add "$8/64" dev "$6" nodad
+	if [ "$4" != - ]; then
+		ip -n "$1" addr add "$4/64" dev "$2" nodad
+		ip -n "$5" addr add "$8/64" dev "$6" nodad
+	fi
 	ip -n "$1" link set "$2" up
 	ip -n "$5" link set "$6" up
 	# Resolve neighbours now so that ARP/NDP never interleaves with counts.
 	# The first probe can be lost while the veth carrier comes up.
 	reach "$1" "$7"
-	reach "$1" "$8"
+	[ "$4" = - ] || reach "$1" "$8"
 }
 
-# reach NS ADDR: ping from NS until ADDR answers (at most 5 tries).
+# reach NS ADDR: ping from NS until ADDR answers (for at most 5 s, scaled).
 reach() {
-	local i
-	for i in 1 2 3 4 5; do
-		ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
+	wait_for 5 ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1 && return 0
 	echo "FAIL: $2 does not answer pings from netns $1"
 	return 1
 }
+
+# udp_noports NS: the kernel's count of UDP datagrams NS had no socket for.
+# A datagram is counted there just before it is dropped (in the same softirq),
+# so once this has grown by N, N such drops have happened: softirqs may run
+# in ksoftirqd after the sender is done.
+udp_noports() {
+	ip netns exec "$1" awk '/^Udp: / { if (!h) { for (i = 2; i <= NF; i++) if ($i == "NoPorts") c = i; h = 1 } else print $c }' /proc/net/snmp
+}
+
+# udp_noports_reach NS N: at least N.
+udp_noports_reach() { [ "$(udp_noports "$1")" -ge "$2" ]; }
 
 # nft_drop_udp NS PORT: an nftables rule in NS drops UDP to PORT (reason
 # NETFILTER_DROP).
@@ -175,21 +264,20 @@ start_dropmon() {
 	"$DROPMON" serve --web.listen-address="127.0.0.1:$PORT" "$@" >"$TMP/dropmon.log" 2>&1 &
 	DROPMON_PID=$!
 	PIDS+=("$DROPMON_PID")
-	for _ in $(seq 100); do
-		if "$DROPMON_READY"; then
-			return 0
-		fi
-		if ! kill -0 "$DROPMON_PID" 2>/dev/null; then
-			echo "dropmon exited early:"
-			cat "$TMP/dropmon.log"
-			return 1
-		fi
-		sleep 0.1
-	done
+	wait_for 10 dropmon_up
+	if ! kill -0 "$DROPMON_PID" 2>/dev/null; then
+		echo "dropmon exited early:"
+		cat "$TMP/dropmon.log"
+		return 1
+	fi
+	"$DROPMON_READY" && return 0
 	echo "dropmon did not answer on port $PORT:"
 	cat "$TMP/dropmon.log"
 	return 1
 }
+
+# Answering, or gone.
+dropmon_up() { "$DROPMON_READY" || ! kill -0 "$DROPMON_PID" 2>/dev/null; }
 
 # stop_dropmon: SIGTERM, and the exit status must be 0.
 stop_dropmon() {
@@ -215,16 +303,19 @@ drops_series() {
 
 # sum_matching FILE REGEX: sum of the values of lines matching REGEX.
 sum_matching() {
-	awk -v re="$2" '$0 ~ re { s += $NF } END { printf "%d\n", s }' "$1"
+	awk -v re="$2" '$0 ~ re { s += $NF } END { printf "%.0f\n", s }' "$1"
 }
 
 # nf_function FILE NETNS: the function label of the one NETFILTER_DROP series
 # of NETNS in a scrape. The kernel drops an nftables verdict in nf_hook_slow
 # up to 6.x and, on newer kernels with nftables drop reasons, already in
 # nft_do_chain: either is right, anything else (or two series) is not.
+# Without drop reasons (before 5.17) every drop is NOT_SPECIFIED: there only
+# these two functions are looked for.
 nf_function() {
-	local f
-	f=$(sed -n "s/^dropmon_drops_total{reason=\"NETFILTER_DROP\",.*netns=\"$2\",function=\"\([^\"]*\)\"}.*/\1/p" "$1")
+	local f any='[^"]*'
+	[ "$KERNEL_REASONS" = true ] || any='nf_hook_slow\|nft_do_chain'
+	f=$(sed -n "s/^dropmon_drops_total{reason=\"$(reason NETFILTER_DROP)\",.*netns=\"$2\",function=\"\($any\)\"}.*/\1/p" "$1")
 	case "$f" in
 	nf_hook_slow | nft_do_chain) echo "$f" ;;
 	*)

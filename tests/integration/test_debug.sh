@@ -15,22 +15,26 @@ start_dropmon --web.enable-debug --debug.rate=1000000 --debug.burst=100000
 URL="http://127.0.0.1:$PORT"
 
 # --- a follower gets every event while another one stalls ---------------------
+# subscribers_are N: the exporter counts N clients following or capturing.
+subscribers_are() { [ "$(scrape | awk '$1 == "dropmon_events_subscribers" { print $2 }')" = "$1" ]; }
+# follower_has N: the follower got N SYNs of the netns, or was told it lost
+# the rest.
+follower_has() {
+	[ $(($(grep -c " netns $NSC\$" "$TMP/follow.out" || true) +
+		$(awk '/^# lost [0-9]+ events$/ { n += $3 } END { print n + 0 }' "$TMP/follow.out"))) -ge "$1" ]
+}
 curl -sN "$URL/debug/drops?follow=1" >"$TMP/follow.out" &
 FOLLOW=$!
 PIDS+=("$FOLLOW")
 # The stalled one asks for the longer NDJSON form and never reads.
 exec 7<>"/dev/tcp/127.0.0.1/$PORT"
 printf 'GET /debug/drops?follow=1&format=json HTTP/1.1\r\nHost: x\r\n\r\n' >&7
-sleep 0.5
-# More than the stalled client's socket buffers and queue can hold.
-for _ in 1 2 3 4 5 6; do
+wait_for 10 subscribers_are 2 || fail "the two followers did not subscribe"
+# More than the stalled client's socket buffers and queue can hold, in
+# batches the follower takes in before the next one comes.
+for i in 1 2 3 4 5 6; do
 	ip netns exec "$C" "$DROPGEN" tcp-syn ::1 8080 --count 1000 >/dev/null
-	sleep 0.2
-done
-for _ in $(seq 100); do
-	[ "$(grep -c " netns $NSC\$" "$TMP/follow.out")" -ge 6000 ] && break
-	grep -q '^# lost' "$TMP/follow.out" && [ "$(grep -c " netns $NSC\$" "$TMP/follow.out")" -ge 5000 ] && sleep 1 && break
-	sleep 0.1
+	wait_for 10 follower_has $((i * 1000)) || break
 done
 scrape >"$TMP/m.txt"
 got=$(grep -c "flags \[S\] .* netns $NSC\$" "$TMP/follow.out" || true)
@@ -63,18 +67,29 @@ expect_eq "pcap snapshot: count=3 packets matching the filter" 3 \
 expect_eq "pcap snapshot: nothing else" 3 "$(tshark -n -r "$TMP/snap.pcapng" 2>/dev/null | wc -l)"
 
 # --- a timed capture of new events ---------------------------------------------
-curl -fsS -o "$TMP/timed.pcapng" "$URL/debug/pcap?seconds=2&filter=udp+port+9" &
+# It ends after count= packets, or at the latest after seconds=. Drops the
+# filter does not keep come first: a capture that let them in would be
+# full before the UDP ones.
+curl -fsS -o "$TMP/timed.pcapng" "$URL/debug/pcap?seconds=60&count=7&filter=udp+port+9" &
 CAP=$!
-sleep 0.5
+wait_for 10 subscribers_are 1 || fail "the capture did not subscribe"
+ip netns exec "$C" "$DROPGEN" tcp-syn ::1 8080 --count 10 >/dev/null
 ip netns exec "$C" "$DROPGEN" udp 127.0.0.1 9 --count 7 --size 5 >/dev/null
 wait "$CAP"
 tshark -n -r "$TMP/timed.pcapng" -T fields -E separator=/s -e ip.dst -e udp.dstport -e data.data \
 	-e frame.comment 2>/dev/null >"$TMP/timed.txt"
 expect_eq "timed capture: the 7 UDP drops, bytes and reason" 7 \
-	"$(grep -cE "^127.0.0.1 9 0000000000 drop reason NO_SOCKET; function __udp4_lib_rcv; netns $NSC; task $DROP_TASK_RE [0-9]+\$" \
+	"$(grep -cE "^127.0.0.1 9 0000000000 drop reason $(reason NO_SOCKET); function __udp4_lib_rcv; netns $NSC; task $DROP_TASK_RE [0-9]+\$" \
 		"$TMP/timed.txt" || true)"
 expect_eq "timed capture: only what the filter keeps" 7 "$(wc -l <"$TMP/timed.txt")"
 sed 's/^/# timed capture: /' "$TMP/timed.txt"
+# With nothing to capture it ends after seconds=, a valid empty capture.
+t0=$(date +%s%N)
+curl -fsS -o "$TMP/empty.pcapng" "$URL/debug/pcap?seconds=1&filter=udp+port+1"
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$ms" -ge 1000 ]; then pass "an empty capture lasts seconds=1 ($ms ms)"; else fail "an empty 1 s capture ended after $ms ms"; fi
+expect_eq "and holds no packet" "0 0" \
+	"$(tshark -n -r "$TMP/empty.pcapng" 2>/dev/null | wc -l) $(tshark -n -r "$TMP/empty.pcapng" >/dev/null 2>&1; echo $?)"
 
 # --- bad parameters --------------------------------------------------------------
 code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }

@@ -32,11 +32,8 @@ prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/prom" \
 PROM_PID=$!
 PIDS+=("$PROM_PID")
 PROM="http://127.0.0.1:$PPORT"
-for _ in $(seq 100); do
-	curl -fs -o /dev/null "$PROM/-/ready" && break
-	kill -0 "$PROM_PID" 2>/dev/null || break
-	sleep 0.1
-done
+prom_up() { curl -fs -o /dev/null "$PROM/-/ready" || ! kill -0 "$PROM_PID" 2>/dev/null; }
+wait_for 10 prom_up || true
 curl -fs -o /dev/null "$PROM/-/ready" || {
 	echo "prometheus did not start:"
 	tail -20 "$TMP/prometheus.log"
@@ -48,23 +45,18 @@ query() { curl -fsS --data-urlencode "query=$1" "$PROM/api/v1/query"; }
 # first_value EXPR: the value of the first sample of an instant query, or "".
 first_value() { query "$1" | sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'; }
 
-# wait_for EXPR: until the query returns a sample (at most 20 s).
-wait_for() {
-	for _ in $(seq 100); do
-		[ -n "$(first_value "$1")" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
+# has_sample EXPR: the query returns a sample.
+has_sample() { [ -n "$(first_value "$1")" ]; }
 
-SERIES="reason=\"NO_SOCKET\",device=\"vb\",ifindex=\"$IFB\",netns=\"$NSB\",function=\"tcp_v4_rcv\""
+SERIES="reason=\"$(reason NO_SOCKET)\",device=\"vb\",ifindex=\"$IFB\",netns=\"$NSB\",function=\"tcp_v4_rcv\""
 # One drop first, so that the series exists before the rest: increase()
 # has something to start from.
 ip netns exec "$A" "$DROPGEN" tcp-syn 198.18.0.2 8080 --count 1 >/dev/null
-wait_for "dropmon_drops_total{$SERIES}" || fail "Prometheus never saw the first drop"
-sleep 2
+wait_for 20 has_sample "dropmon_drops_total{$SERIES}" || fail "Prometheus never saw the first drop"
+wait_for 20 has_sample "count_over_time(dropmon_drops_total{$SERIES}[1m]) >= 2" ||
+	fail "Prometheus did not scrape the first drop twice"
 ip netns exec "$A" "$DROPGEN" tcp-syn 198.18.0.2 8080 --count 36 >/dev/null
-wait_for "dropmon_drops_total{$SERIES} == 37" || fail "Prometheus never saw all 37 drops"
+wait_for 20 has_sample "dropmon_drops_total{$SERIES} == 37" || fail "Prometheus never saw all 37 drops"
 expect_eq "the scraped counter, with every label" 37 "$(first_value "dropmon_drops_total{$SERIES}")"
 inc=$(first_value "increase(dropmon_drops_total{$SERIES}[1m])")
 rate=$(first_value "rate(dropmon_drops_total{$SERIES}[1m])")
@@ -82,13 +74,18 @@ expect_eq "netns names join" 1 \
 # without error on real data (Prometheus reports each rule's health).
 if [ -f "$RULES" ]; then
 	nrules=$(grep -cE '^\s*- (record|alert):' "$RULES")
-	sleep 2
-	curl -fsS "$PROM/api/v1/rules" >"$TMP/rules.json"
+	# Rules are evaluated every evaluation_interval; until then "unknown".
+	rules_evaluated() {
+		curl -fsS "$PROM/api/v1/rules" >"$TMP/rules.json" &&
+			! grep -q '"health":"unknown"' "$TMP/rules.json" &&
+			has_sample "count(job_reason:dropmon_drops:rate5m{reason=\"$(reason NO_SOCKET)\"} > 0)"
+	}
+	wait_for 20 rules_evaluated || true
 	expect_eq "rules loaded" "$nrules" "$(grep -o '"health":"[a-z]*"' "$TMP/rules.json" | wc -l)"
 	expect_eq "rules evaluated without error" "$nrules" \
 		"$(grep -o '"health":"ok"' "$TMP/rules.json" | wc -l)"
 	expect_eq "the recording rule by reason has the drops" 1 \
-		"$(first_value 'count(job_reason:dropmon_drops:rate5m{reason="NO_SOCKET"} > 0)')"
+		"$(first_value "count(job_reason:dropmon_drops:rate5m{reason=\"$(reason NO_SOCKET)\"} > 0)")"
 else
 	fail "$RULES is missing"
 fi
