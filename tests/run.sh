@@ -15,9 +15,9 @@ export DEBIAN_FRONTEND=noninteractive
 	$(grep -hv '^#' deploy/debian/build-depends tests/test-depends) >/dev/null
 
 jobs=$(nproc)
-cmake -S . -B build-asan -DDROPMON_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake -S . -B build-asan -DDROPMON_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DDROPMON_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROPMON_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 
 echo "== tests under ASan and UBSan =="
