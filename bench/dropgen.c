@@ -74,7 +74,8 @@ static int parse_args(int argc, char **argv, struct dg_opts *o)
 	} else {
 		return -EINVAL;
 	}
-	for (int i = 4; i < argc; i++) {
+	/* Every option takes a value: "--count N". */
+	for (int i = 4; i < argc; i += 2) {
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 		int err = -EINVAL;
 
@@ -92,7 +93,6 @@ static int parse_args(int argc, char **argv, struct dg_opts *o)
 			o->port2 = (uint16_t)port2;
 		if (err)
 			return err;
-		i++;
 	}
 	if (!o->count && !o->duration)
 		return -EINVAL;

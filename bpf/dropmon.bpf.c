@@ -297,12 +297,23 @@ static __noinline void emit_event(void *ctx, struct sk_buff *skb, const struct d
 	stat_add(DROPMON_STAT_EVENTS_SENT, 1);
 }
 
+/* The kernel's enum skb_drop_reason, as much of it as we name, under a local
+ * "flavour" name: libbpf matches a type and each of its enumerators to the
+ * running kernel's by the name without the ___dm suffix, and fixes exists
+ * and value checks at load. So the program never names the kernel's own
+ * enum: it compiles against any vmlinux.h, also one of a kernel without the
+ * enum (5.10) or without SKB_CONSUMED (6.1). The value here is 6.12's and
+ * is replaced by the running kernel's. */
+enum skb_drop_reason___dm {
+	SKB_CONSUMED___dm = 1,
+};
+
 /* Kernels before 5.17 have neither the reason argument nor the enum: reading
  * ctx[2] there would fail verification, so the read is compiled out by CO-RE
  * and userspace names reason 0 NOT_SPECIFIED (it finds no enum either). */
 static __always_inline __u32 read_reason(__u64 *ctx)
 {
-	if (!bpf_core_type_exists(enum skb_drop_reason))
+	if (!bpf_core_type_exists(enum skb_drop_reason___dm))
 		return 0;
 	return (__u32)ctx[2];
 }
@@ -311,9 +322,9 @@ static __always_inline __u32 read_reason(__u64 *ctx)
  * reason says so: that is not a drop. */
 static __always_inline bool is_consumed(__u32 reason)
 {
-	if (!bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED))
+	if (!bpf_core_enum_value_exists(enum skb_drop_reason___dm, SKB_CONSUMED___dm))
 		return false;
-	return reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED);
+	return reason == bpf_core_enum_value(enum skb_drop_reason___dm, SKB_CONSUMED___dm);
 }
 
 /* tp_btf: the arguments are typed, so fields are plain loads (no helper). */

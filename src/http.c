@@ -158,8 +158,8 @@ enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned int status,
 
 /* libmicrohttpd's messages are about single clients (a request too big, a
  * connection limit reached, a failed handshake): any client could fill the
- * log with them at the default level. */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+ * log with them at the default level. fmt is libmicrohttpd's printf format. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	const struct http_gen *g = cls;
 

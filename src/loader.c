@@ -26,8 +26,10 @@ struct loader {
 };
 
 /* libbpf is chatty while a feature is probed; its messages only matter when
- * asked for, and our own errors say what failed. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+ * asked for, and our own errors say what failed. fmt is libbpf's printf
+ * format (its callback type does not say so). */
+__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level,
+							      const char *fmt, va_list ap)
 {
 	if (log_get_level() < LOG_DEBUG || level == LIBBPF_DEBUG)
 		return 0;

@@ -198,7 +198,10 @@ int pcapng_interface(struct pcapng_writer *w, uint32_t netns, uint32_t ifindex, 
 		snprintf(defname, sizeof(defname), "if%u", ifindex);
 		name = defname;
 	}
-	nlen = strnlen(name, OPT_MAX_LEN + 1);
+	/* strlen, not strnlen with the option's bound: names usually sit in
+	 * 16-byte arrays (struct evrecord), and a bound past the array is a
+	 * read the compiler cannot prove stays inside it. */
+	nlen = strlen(name);
 	if (nlen > OPT_MAX_LEN)
 		return -EINVAL;
 	dlen = (size_t)snprintf(desc, sizeof(desc), "netns %u", netns);

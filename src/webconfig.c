@@ -233,7 +233,7 @@ static int build(const struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, unsign
 		 struct node **out)
 {
 	size_t line = ev->start_mark.line + 1;
-	struct node *n = NULL, *kid;
+	struct node *n = NULL, *kid = NULL;
 	yaml_event_t kev;
 	int err = 0;
 

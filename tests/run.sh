@@ -3,6 +3,8 @@
 # The whole test suite on a fresh Debian 12 machine: installs what the build
 # and the tests need, builds dropmon twice (plain, and ASan+UBSan), and runs
 # every test in both. Kernel tests need root; under CI=true they may not skip.
+# Every build fails on warnings, including three compile-only ones with the
+# compilers and flags packagers use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,10 +17,22 @@ export DEBIAN_FRONTEND=noninteractive
 	$(grep -hv '^#' deploy/debian/build-depends tests/test-depends) >/dev/null
 
 jobs=$(nproc)
-cmake -S . -B build-asan -DDROPMON_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake -S . -B build-asan -DDROPMON_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DDROPMON_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROPMON_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
+
+# Compile only: GCC at -O3 and clang warn where the builds above do not, and
+# a Debian package builds with dpkg-buildflags (hardening, LTO) and no build
+# type, passed the way debhelper does (CPPFLAGS inside CFLAGS).
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DDROPMON_WERROR=ON >/dev/null
+cmake --build build-release -j"$jobs"
+CC=clang cmake -S . -B build-clang -DDROPMON_WERROR=ON >/dev/null
+cmake --build build-clang -j"$jobs"
+debflags() { DEB_BUILD_MAINT_OPTIONS="hardening=+all optimize=+lto" dpkg-buildflags --get "$1"; }
+CFLAGS="$(debflags CFLAGS) $(debflags CPPFLAGS)" LDFLAGS="$(debflags LDFLAGS)" \
+	cmake -S . -B build-dpkg -DCMAKE_BUILD_TYPE=None -DDROPMON_WERROR=ON >/dev/null
+cmake --build build-dpkg -j"$jobs"
 
 echo "== tests under ASan and UBSan =="
 (cd build-asan && ctest --output-on-failure)
