@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The whole test suite on a fresh Debian 12 machine: installs what the build
 # and the tests need, builds dropmon twice (plain, and ASan+UBSan), and runs
-# every test in both. Kernel tests need root; under CI=true they may not skip.
+# every test in both, then the integration tests of the plain build on
+# Debian's 5.10, 6.1 and 6.12 under qemu (tests/kernels). Kernel tests need
+# root; under CI=true they may not skip.
 # Every build fails on warnings, including three compile-only ones with the
 # compilers and flags packagers use.
 set -euo pipefail
@@ -19,7 +21,7 @@ export DEBIAN_FRONTEND=noninteractive
 jobs=$(nproc)
 cmake -S . -B build-asan -DDROPMON_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DDROPMON_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROPMON_WERROR=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROPMON_WERROR=ON -DDROPMON_KERNEL_MATRIX=ON >/dev/null
 cmake --build build -j"$jobs"
 
 # Compile only: GCC at -O3 and clang warn where the builds above do not, and
@@ -37,4 +39,8 @@ cmake --build build-dpkg -j"$jobs"
 echo "== tests under ASan and UBSan =="
 (cd build-asan && ctest --output-on-failure)
 echo "== tests of the release build =="
-(cd build && ctest --output-on-failure)
+(cd build && ctest --output-on-failure -LE kernels)
+# The release build's binaries on Debian's kernels (tests/kernels/run.sh),
+# each kernel's report printed whether it passes or not.
+echo "== integration tests on Debian's kernels under qemu =="
+(cd build && ctest -V -L kernels)

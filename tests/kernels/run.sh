@@ -28,7 +28,7 @@ MIRROR=${DROPMON_DEBIAN_MIRROR:-http://deb.debian.org}
 MEM=${DROPMON_QEMU_MEM:-2048}
 SMP=${DROPMON_QEMU_SMP:-$(nproc)}
 # Minutes a guest may take at most, boot to power-off.
-GUEST_MINUTES=${DROPMON_GUEST_MINUTES:-40}
+GUEST_MINUTES=${DROPMON_GUEST_MINUTES:-25}
 ALL=false
 ONLY_TESTS=
 KERNELS=()
@@ -53,19 +53,31 @@ while [ $# -gt 0 ]; do
 done
 
 say() { printf 'kernels: %s\n' "$*"; }
-die() { printf 'kernels: error: %s\n' "$*" >&2; exit 2; }
+die() { printf 'kernels: error: %s\n' "$*" >&2; exit 1; }
+# What this machine lacks to run the matrix: a skip (77, as the integration
+# tests), which under CI=true is a failure.
+unable() {
+	printf 'SKIP: kernel matrix: %s\n' "$*"
+	if [ "${CI:-}" = true ]; then
+		echo "CI=true: the kernel matrix must run in CI, so this skip is a failure"
+		exit 1
+	fi
+	exit 77
+}
 
-[ "$(id -u)" -eq 0 ] || die "needs root (the tests in the guest run as root over this host's files)"
+[ "$(id -u)" -eq 0 ] || unable "needs root (the tests in the guest run as root over this host's files)"
 for b in dropmon dropgen; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b is not built (cmake --build $BUILD)"
 done
 for c in qemu-system-x86_64 apt-get dpkg-deb depmod cpio busybox xz zstd; do
 	command -v "$c" >/dev/null || [ -x "/bin/$c" ] ||
-		die "$c is missing (apt-get install $(grep -hv '^#' "$SRCDIR/tests/test-depends" | tr '\n' ' '))"
+		unable "$c is missing (apt-get install $(grep -hv '^#' "$SRCDIR/tests/test-depends" | tr '\n' ' '))"
 done
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 # A dynamically linked busybox would need the host's libc in the initramfs.
-ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' || die "$BUSYBOX is not static (apt-get install busybox-static)"
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+	unable "$BUSYBOX is not static (apt-get install busybox-static)"
+fi
 
 # --- what runs where --------------------------------------------------------
 all_tests() {
@@ -137,7 +149,7 @@ apt_setup() {
 	mkdir -p "$d/etc/sources.list.d" "$d/etc/apt.conf.d" "$d/etc/preferences.d" \
 		"$d/state/lists/partial" "$d/cache/archives/partial"
 	touch "$d/state/status"
-	[ -r "$keyring" ] || die "$keyring is missing (apt-get install debian-archive-keyring)"
+	[ -r "$keyring" ] || unable "$keyring is missing (apt-get install debian-archive-keyring)"
 	cat >"$d/etc/sources.list" <<EOF
 deb [signed-by=$keyring] $MIRROR/debian $suite main
 deb [signed-by=$keyring] $MIRROR/debian-security $suite-security main
@@ -145,7 +157,7 @@ EOF
 	# Once a day is enough: a suite's kernel changes with security updates.
 	if [ -z "$(find "$d/state/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
 		apt_for "$suite" update >"$d/update.log" 2>&1 ||
-			{ cat "$d/update.log" >&2; die "apt-get update for $suite failed"; }
+			{ cat "$d/update.log" >&2; unable "apt-get update for $suite failed"; }
 	fi
 }
 
@@ -157,7 +169,7 @@ fetch_kernel() {
 	# linux-image-amd64 depends on exactly the current ABI's image package.
 	pkg=$(apt_cache_for "$suite" depends linux-image-amd64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1)
-	[ -n "$pkg" ] || die "no linux-image-amd64 in $suite"
+	[ -n "$pkg" ] || unable "no linux-image-amd64 in $suite"
 	ver=$(apt_cache_for "$suite" show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
 	KDIR=$CACHE/$pkg\_$ver
 	if [ ! -f "$KDIR/.complete" ]; then
@@ -165,7 +177,7 @@ fetch_kernel() {
 		rm -rf "$KDIR" "$CACHE/debs/$suite"
 		mkdir -p "$CACHE/debs/$suite" "$KDIR"
 		(cd "$CACHE/debs/$suite" && apt_for "$suite" download "$pkg=$ver" >download.log 2>&1) ||
-			{ cat "$CACHE/debs/$suite/download.log" >&2; die "downloading $pkg failed"; }
+			{ cat "$CACHE/debs/$suite/download.log" >&2; unable "downloading $pkg failed"; }
 		deb=$(ls "$CACHE/debs/$suite/"*.deb)
 		dpkg-deb -x "$deb" "$KDIR/pkg"
 		rm -f "$deb"
