@@ -25,7 +25,6 @@ ln -sf /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
-mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
@@ -34,6 +33,12 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 
 # shellcheck source=/dev/null
 . "$RES/env"
+# A tmpfs of its own for /tmp, unless the checkout is there: it would hide
+# it (the overlay's /tmp is writable too, only slower).
+case "$SRCDIR/ $RES/ $DROPMON" in
+*/tmp/*) ;;
+*) mount -t tmpfs -o mode=1777 tmpfs /tmp ;;
+esac
 export SRCDIR DROPMON DROPGEN CI
 [ -n "$DROPMON_DEB" ] && export DROPMON_DEB
 # Waits in the tests are bounded by a timeout times this factor.

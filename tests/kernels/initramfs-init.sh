@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # SPDX-License-Identifier: GPL-2.0-only
 # PID 1 of the matrix's initramfs (busybox): loads the package's modules that
 # reach the host (virtio, 9p, overlay), mounts the host's / read-only with a

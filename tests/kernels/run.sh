@@ -120,27 +120,27 @@ tests_for() {
 # A private apt configuration per suite: the host's own apt is not touched.
 apt_dir() { echo "$CACHE/apt/$1"; }
 
-apt_for() {
+# apt_conf SUITE: APT_O, the options that point apt at that configuration.
+apt_conf() {
 	local d
 	d=$(apt_dir "$1")
+	APT_O=(-o Dir::Etc="$d/etc" -o Dir::Etc::SourceList="$d/etc/sources.list"
+		-o Dir::Etc::SourceParts="$d/etc/sources.list.d" -o Dir::Etc::Parts="$d/etc/apt.conf.d"
+		-o Dir::Etc::Preferences="$d/etc/preferences" -o Dir::Etc::PreferencesParts="$d/etc/preferences.d"
+		-o Dir::State="$d/state" -o Dir::State::status="$d/state/status" -o Dir::Cache="$d/cache"
+		-o APT::Architecture=amd64 -o APT::Architectures::=amd64)
+}
+
+apt_for() {
+	apt_conf "$1"
 	shift
-	apt-get -q -o Dir::Etc="$d/etc" -o Dir::Etc::SourceList="$d/etc/sources.list" \
-		-o Dir::Etc::SourceParts="$d/etc/sources.list.d" -o Dir::Etc::Parts="$d/etc/apt.conf.d" \
-		-o Dir::Etc::Preferences="$d/etc/preferences" -o Dir::Etc::PreferencesParts="$d/etc/preferences.d" \
-		-o Dir::State="$d/state" -o Dir::State::status="$d/state/status" -o Dir::Cache="$d/cache" \
-		-o APT::Architecture=amd64 -o APT::Architectures::=amd64 -o Debug::NoLocking=1 \
-		-o APT::Sandbox::User=root "$@"
+	apt-get -q "${APT_O[@]}" -o Debug::NoLocking=1 -o APT::Sandbox::User=root "$@"
 }
 
 apt_cache_for() {
-	local d
-	d=$(apt_dir "$1")
+	apt_conf "$1"
 	shift
-	apt-cache -o Dir::Etc="$d/etc" -o Dir::Etc::SourceList="$d/etc/sources.list" \
-		-o Dir::Etc::SourceParts="$d/etc/sources.list.d" -o Dir::Etc::Parts="$d/etc/apt.conf.d" \
-		-o Dir::Etc::Preferences="$d/etc/preferences" -o Dir::Etc::PreferencesParts="$d/etc/preferences.d" \
-		-o Dir::State="$d/state" -o Dir::State::status="$d/state/status" -o Dir::Cache="$d/cache" \
-		-o APT::Architecture=amd64 -o APT::Architectures::=amd64 "$@"
+	apt-cache "${APT_O[@]}" "$@"
 }
 
 apt_setup() {
@@ -170,8 +170,11 @@ fetch_kernel() {
 	pkg=$(apt_cache_for "$suite" depends linux-image-amd64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1)
 	[ -n "$pkg" ] || unable "no linux-image-amd64 in $suite"
-	ver=$(apt_cache_for "$suite" show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
-	KDIR=$CACHE/$pkg\_$ver
+	ver=$(apt_cache_for "$suite" policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		unable "no version of $pkg in $suite"
+	fi
+	KDIR=${CACHE}/${pkg}_${ver}
 	if [ ! -f "$KDIR/.complete" ]; then
 		say "$name: fetching $pkg $ver from $suite"
 		rm -rf "$KDIR" "$CACHE/debs/$suite"
@@ -276,6 +279,8 @@ run_guest() {
 	build_initramfs
 	choose_accel
 	res=$OUT/$name
+	# The kernel command line carries the path: no spaces in it.
+	case "$res" in *[[:space:]]*) die "the build directory's path has a space: $res" ;; esac
 	rm -rf "$res"
 	mkdir -p "$res"
 	tests_for "$name" >"$res/plan"
@@ -343,7 +348,7 @@ run_host() {
 		t0=$(date +%s)
 		rc=0
 		DROPMON=$BUILD/dropmon DROPGEN=$BUILD/dropgen SRCDIR=$SRCDIR \
-			timeout 600 bash "$SRCDIR/tests/integration/$t.sh" >"$res/$t.log" 2>&1 || rc=$?
+			timeout 600 bash "$HERE/../integration/$t.sh" >"$res/$t.log" 2>&1 || rc=$?
 		why=
 		case $rc in
 		0) st=pass ;;
