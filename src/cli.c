@@ -64,8 +64,8 @@ void cli_explain_load_error(enum loader_stage stage, int err)
 		       "--log.level=debug to see its log, and report it with `uname -r`\n");
 		return;
 	}
-	if (err == -EPERM && memlock_charged()) {
-		pr_err("the kernel refused to create the BPF maps: it charges them to "
+	if (err == -EPERM && stage == LOADER_STAGE_LOAD && memlock_charged()) {
+		pr_err("the kernel refused to create the BPF maps or program: it charges them to "
 		       "RLIMIT_MEMLOCK (kernels before 5.11), which is %llu KiB here and could "
 		       "not be raised; raise it (ulimit -l unlimited, LimitMEMLOCK=infinity in a "
 		       "systemd unit) or grant CAP_SYS_RESOURCE\n",

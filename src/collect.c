@@ -239,6 +239,28 @@ static int on_event(const struct drop_event *ev, void *ctx)
 	return 0;
 }
 
+/* Detached, nothing new is sent; but a program already running on another
+ * CPU may still submit, and libbpf stops at a record reserved and not yet
+ * committed: read until every event the kernel counts as sent has been
+ * taken, for a second at most. */
+static int drain(struct events *events, struct counters_reader *reader)
+{
+	uint64_t stats[DROPMON_STAT_MAX];
+	double end = monotonic_s() + 1.0;
+	int err;
+
+	for (;;) {
+		err = events_poll(events, 10);
+		if (err < 0 && err != -EINTR)
+			return err;
+		if (counters_read_stats(reader, stats) == 0 &&
+		    events_taken(events) >= stats[DROPMON_STAT_EVENTS_SENT])
+			return 0;
+		if (monotonic_s() >= end)
+			return 0;
+	}
+}
+
 int cmd_collect(int argc, char **argv)
 {
 	struct collect_config cfg = {
@@ -345,13 +367,13 @@ int cmd_collect(int argc, char **argv)
 		if (deadline && monotonic_s() >= deadline)
 			break;
 	}
-	/* Detached, everything the kernel sent is in the ring buffer: printed
-	 * (unless --count is reached), what was sent matches what was printed. */
+	/* What the kernel sent before the stop is printed too (unless --count
+	 * is reached), so that the summary's counts match. */
 	loader_detach(loader);
 	if (err != -ECANCELED) {
-		err = events_poll(events, 0);
+		err = drain(events, reader);
 		fflush(run.out);
-		if (err < 0 && err != -ECANCELED && err != -EINTR) {
+		if (err < 0 && err != -ECANCELED) {
 			pr_err("reading events: %s\n", strerror(-err));
 			goto cleanup;
 		}

@@ -13,7 +13,8 @@ struct events {
 	struct ring_buffer *rb;
 	events_fn fn;
 	void *ctx;
-	int count; /* handled in the current poll */
+	int count;	/* handled in the current poll */
+	uint64_t taken; /* records read off the ring, malformed ones too */
 	uint64_t malformed;
 	struct drop_event ev; /* the checked copy handed out */
 };
@@ -23,6 +24,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 	struct events *e = ctx;
 	int err;
 
+	e->taken++;
 	if (size < sizeof(struct drop_event)) {
 		/* The BPF object and this binary disagree: say it once. */
 		if (!e->malformed++)
@@ -74,6 +76,11 @@ int events_poll(struct events *e, int timeout_ms)
 	if (err < 0)
 		return err;
 	return e->count;
+}
+
+uint64_t events_taken(const struct events *e)
+{
+	return e->taken;
 }
 
 void events_free(struct events *e)

@@ -20,6 +20,8 @@ struct events *events_new(int ringbuf_fd, events_fn fn, void *ctx);
  * were handled, or a negative errno: the callback's, or -EINTR when a
  * signal interrupted the wait. */
 int events_poll(struct events *e, int timeout_ms);
+/* Records read off the ring buffer so far, handled or not. */
+uint64_t events_taken(const struct events *e);
 void events_free(struct events *e); /* accepts NULL */
 
 #endif

@@ -47,9 +47,11 @@ int privs_try_with_only(uint64_t keep, int (*fn)(void *arg), void *arg)
 	memcpy(data, saved, sizeof(data));
 	data[0].effective &= (uint32_t)keep;
 	data[1].effective &= (uint32_t)(keep >> 32);
+	/* Lowering the effective set never needs a privilege; an LSM may
+	 * still refuse, and that must not read as fn's EPERM. */
 	err = cap_set(data);
 	if (err)
-		return err;
+		return err == -EPERM ? -EACCES : err;
 	ret = fn(arg);
 	/* Raising the effective set within the permitted one cannot fail. */
 	err = cap_set(saved);

@@ -477,11 +477,16 @@ int reasons_value(struct reasons *r, const char *name, uint32_t *out)
 	int err = -ENOENT;
 
 	pthread_mutex_lock(&r->lock);
-	if (!r->t.has_core && strcasecmp(name, "NOT_SPECIFIED") == 0) {
-		*out = 0;
-		err = 0;
+	if (!r->t.has_core) {
+		/* The table is empty: 0 is all such a kernel passes. */
+		if (strcasecmp(name, "NOT_SPECIFIED") == 0) {
+			*out = 0;
+			err = 0;
+		}
+		pthread_mutex_unlock(&r->lock);
+		return err;
 	}
-	for (size_t i = 0; err && i < r->t.n; i++) {
+	for (size_t i = 0; i < r->t.n; i++) {
 		if (strcasecmp(r->t.names.buf + r->t.ents[i].name_off, name) == 0) {
 			*out = r->t.ents[i].value;
 			err = 0;

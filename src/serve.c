@@ -375,8 +375,8 @@ static int probe_maps(void *loader)
 }
 
 /* The capabilities serve keeps once attached: CAP_SYSLOG and
- * CAP_SYS_PTRACE, and CAP_BPF (CAP_SYS_ADMIN where there is none) on the
- * kernels whose every bpf() command needs it, which only trying tells:
+ * CAP_SYS_PTRACE, and CAP_BPF (CAP_SYS_ADMIN when started without it) on
+ * the kernels whose every bpf() command needs it, which only trying tells:
  * before 5.19 kernel.unprivileged_bpf_disabled gates reads of maps this
  * process already holds, and Debian sets it. */
 static uint64_t kept_caps(const struct loader *loader)
@@ -388,11 +388,15 @@ static uint64_t kept_caps(const struct loader *loader)
 	if (!(privs_effective() & bpf))
 		bpf = 1ULL << PRIVS_CAP_SYS_ADMIN;
 	err = privs_try_with_only(keep, probe_maps, (void *)loader);
-	if (err == -EPERM) {
-		pr_info("this kernel checks every bpf() call for %s "
-			"(kernel.unprivileged_bpf_disabled): "
-			"keeping it to read the counters\n",
-			bpf == 1ULL << PRIVS_CAP_BPF ? "CAP_BPF" : "CAP_SYS_ADMIN");
+	if (err == -EPERM && bpf == 1ULL << PRIVS_CAP_BPF) {
+		pr_info("this kernel checks every bpf() call for CAP_BPF "
+			"(kernel.unprivileged_bpf_disabled): keeping it to read the counters\n");
+		keep |= bpf;
+	} else if (err == -EPERM) {
+		/* Started with CAP_SYS_ADMIN but not CAP_BPF (every kernel
+		 * dropmon runs on has CAP_BPF): keeping it empties the drop. */
+		pr_warn("this kernel checks every bpf() call for CAP_BPF, which dropmon was not "
+			"given: keeping CAP_SYS_ADMIN instead; grant CAP_BPF to run with less\n");
 		keep |= bpf;
 	} else if (err) {
 		pr_warn("reading the counter map: %s\n", strerror(-err));
