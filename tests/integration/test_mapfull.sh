@@ -31,7 +31,6 @@ for round in 1 2; do
 		total=$((total + count))
 	done
 done
-scrape >"$TMP/after.txt"
 
 # Without reasons, NOT_SPECIFIED also holds what this kernel frees with
 # kfree_skb and is no drop of ours (the scrapes' own TCP connections, a
@@ -42,6 +41,9 @@ if [ "$KERNEL_REASONS" = true ]; then
 else
 	all_nf() { sum_matching "$1" '^dropmon_drops_total\{reason="NOT_SPECIFIED",.*function="(nf_hook_slow|nft_do_chain|)"\}'; }
 fi
+# Until every drop is in (a softirq may still hold the last ones), at most 5 s.
+all_counted() { scrape >"$TMP/after.txt" && [ $(($(all_nf "$TMP/after.txt") - $(all_nf "$TMP/before.txt"))) -ge "$total" ]; }
+wait_for 5 all_counted || true
 log "the $NETFILTER_DROP series before and after:"
 grep "^dropmon_drops_total{reason=\"$NETFILTER_DROP\"," "$TMP/before.txt" | sed 's/^/# before: /'
 grep "^dropmon_drops_total{reason=\"$NETFILTER_DROP\"," "$TMP/after.txt" | sed 's/^/# after: /'
