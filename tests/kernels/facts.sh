@@ -30,7 +30,11 @@ fi
 echo "kernel.unprivileged_bpf_disabled: $(cat /proc/sys/kernel/unprivileged_bpf_disabled 2>/dev/null || echo '?')"
 
 # The attach mode dropmon picks by itself.
-port=$((20000 + RANDOM % 10000))
+port=
+for _ in $(seq 50); do
+	port=$((20000 + RANDOM % 10000))
+	[ -z "$(ss -Htan "sport = :$port")" ] && break
+done
 "$DROPMON" serve --web.listen-address="127.0.0.1:$port" >/tmp/facts-serve.log 2>&1 &
 pid=$!
 mode=

@@ -4,7 +4,7 @@
 # overlay over them): mounts what a booted system has, makes the kernel
 # package's modules loadable, runs the planned integration tests one by one
 # and powers off. Everything it learns goes to the results directory:
-#   kernel, facts, results ("TEST STATUS SECONDS [WHY]" lines), TEST.log, done
+#   kernel, facts, and what run-tests.sh writes (results, TEST.log, done)
 RES=$1
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
@@ -58,26 +58,4 @@ echo "guest: $(uname -r) up after $(cut -d' ' -f1 /proc/uptime) s"
 
 bash "$SRCDIR/tests/kernels/facts.sh" "$DROPMON" >"$RES/facts" 2>&1
 
-while read -r t; do
-	[ -n "$t" ] || continue
-	t0=$(date +%s)
-	rc=0
-	if [ -f "$SRCDIR/tests/integration/$t.sh" ]; then
-		timeout $((45 * SCALE)) bash "$SRCDIR/tests/integration/$t.sh" >"$RES/$t.log" 2>&1 </dev/null || rc=$?
-	else
-		echo "no such test: $t" >"$RES/$t.log"
-		rc=1
-	fi
-	why=
-	case $rc in
-	0) st=pass ;;
-	77) st=skip why=$(sed -n 's/^SKIP: //p' "$RES/$t.log" | head -1) ;;
-	124) st=fail why="timed out after $((45 * SCALE)) s" ;;
-	*) st=fail why=$(grep -m1 '^FAIL' "$RES/$t.log") ;;
-	esac
-	echo "$t $st $(($(date +%s) - t0)) $why" >>"$RES/results"
-	echo "guest: $t $st"
-	# A test's leftovers must not reach the next one.
-	ip -all netns delete 2>/dev/null
-done <"$RES/plan"
-touch "$RES/done"
+bash "$SRCDIR/tests/kernels/run-tests.sh" "$RES"

@@ -12,8 +12,10 @@ mount -t devtmpfs devtmpfs /dev
 
 halt_now() {
 	echo "initramfs: $*"
-	echo o >/proc/sysrq-trigger
-	sleep 10
+	while :; do
+		echo o >/proc/sysrq-trigger
+		sleep 10
+	done
 }
 
 for m in $(cat /modules.order); do

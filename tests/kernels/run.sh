@@ -224,8 +224,8 @@ mod_closure() {
 # that reach the host's files (virtio, 9p, overlay). Built-in ones are
 # simply not found in modules.dep.
 build_initramfs() {
-	local out=$KDIR/initramfs.gz root mods m sum
-	sum=$(cat "$HERE/initramfs-init.sh" "$BUSYBOX" | sha256sum | cut -c1-16)
+	local out=$KDIR/initramfs.gz root mods m sum want="virtio_pci 9pnet_virtio 9p overlay"
+	sum=$( (cat "$HERE/initramfs-init.sh" "$BUSYBOX"; echo "$want") | sha256sum | cut -c1-16)
 	[ -f "$out" ] && [ "$(cat "$KDIR/initramfs.sum" 2>/dev/null)" = "$sum" ] && return 0
 	root=$(mktemp -d)
 	mkdir -p "$root/bin" "$root/lib/modules" "$root/dev" "$root/proc" "$root/sys" \
@@ -233,7 +233,8 @@ build_initramfs() {
 	cp "$BUSYBOX" "$root/bin/busybox"
 	cp "$HERE/initramfs-init.sh" "$root/init"
 	chmod 755 "$root/init"
-	mods=$(mod_closure "$KDIR/lib/modules/$KVER" virtio_pci 9pnet_virtio 9p overlay)
+	# shellcheck disable=SC2086 # a list of names
+	mods=$(mod_closure "$KDIR/lib/modules/$KVER" $want)
 	: >"$root/modules.order"
 	for m in $mods; do
 		case "$m" in
@@ -259,12 +260,12 @@ choose_accel() {
 	if [ -n "${DROPMON_QEMU_ACCEL:-}" ]; then
 		ACCEL=$DROPMON_QEMU_ACCEL
 	elif [ -w /dev/kvm ]; then
-		if timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none -no-reboot \
-			-serial stdio -monitor none -kernel "$KDIR/boot/vmlinuz-$KVER" \
-			-append "console=ttyS0 panic=-1 rdinit=/nonexistent" 2>/dev/null |
-			grep -q -m1 'Linux version'; then
-			ACCEL=kvm
-		fi
+		# To a file: a pipe into grep would end qemu with SIGPIPE, which
+		# pipefail takes for a failure.
+		timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none -no-reboot \
+			-serial "file:$OUT/kvm-probe.log" -monitor none -kernel "$KDIR/boot/vmlinuz-$KVER" \
+			-append "console=ttyS0 panic=-1 rdinit=/nonexistent" >/dev/null 2>&1 || true
+		grep -q 'Linux version' "$OUT/kvm-probe.log" 2>/dev/null && ACCEL=kvm
 	fi
 	say "qemu accelerator: $ACCEL$([ "$ACCEL" = tcg ] && echo ' (software emulation: 10-40x slower than the host)')"
 }
@@ -359,27 +360,25 @@ report_new() {
 
 # --- the host -------------------------------------------------------------------------
 run_host() {
-	local res=$OUT/host t rc why t0
+	local res=$OUT/host t0
 	rm -rf "$res"
 	mkdir -p "$res"
 	tests_for host >"$res/plan"
 	uname -r >"$res/kernel"
 	"$HERE/facts.sh" "$BUILD/dropmon" >"$res/facts" 2>&1 || true
-	while read -r t; do
-		t0=$(date +%s)
-		rc=0
-		DROPMON=$BUILD/dropmon DROPGEN=$BUILD/dropgen SRCDIR=$SRCDIR \
-			timeout 600 bash "$HERE/../integration/$t.sh" >"$res/$t.log" 2>&1 || rc=$?
-		why=
-		case $rc in
-		0) st=pass ;;
-		77) st=skip; why=$(sed -n 's/^SKIP: //p' "$res/$t.log" | head -1) ;;
-		*) st=fail; why=$(grep -m1 '^FAIL' "$res/$t.log" || true) ;;
-		esac
-		printf '%s %s %s %s\n' "$t" "$st" $(($(date +%s) - t0)) "$why" >>"$res/results"
-		say "host: $t $st ($(($(date +%s) - t0))s)${why:+: $why}"
-	done <"$res/plan"
-	touch "$res/done"
+	say "host: $(uname -r), $(wc -l <"$res/plan") tests"
+	t0=$(date +%s)
+	DROPMON=$BUILD/dropmon DROPGEN=$BUILD/dropgen SRCDIR=$SRCDIR \
+		bash "$HERE/run-tests.sh" "$res" &
+	local pid=$!
+	SEEN=0
+	while kill -0 "$pid" 2>/dev/null; do
+		report_new host "$res"
+		sleep 1
+	done
+	wait "$pid" || true
+	report_new host "$res"
+	echo $(($(date +%s) - t0)) >"$res/seconds"
 }
 
 # --- main -------------------------------------------------------------------------------
