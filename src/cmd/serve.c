@@ -13,13 +13,15 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "collector.h"
-#include "debug.h"
 #include "http.h"
 #include "loader.h"
 #include "log.h"
 #include "parse.h"
 #include "privs.h"
+#include "reasons.h"
+#include "scrape.h"
+#include "serve_debug.h"
+#include "serve_metrics.h"
 #include "version.h"
 #include "webauth.h"
 #include "webconfig.h"
@@ -423,11 +425,13 @@ int cmd_serve(int argc, char **argv)
 	struct webauth *auth = NULL;
 	struct debug *debug = NULL;
 	struct loader_opts lopts;
-	struct collector_opts copts;
+	struct scrape_opts sopts;
 	struct http_opts hopts;
+	struct http_route routes[3];
 	bool tls;
 	struct loader *loader = NULL;
-	struct collector *collector = NULL;
+	struct reasons *reasons = NULL;
+	struct scrape *scrape = NULL;
 	struct http_server *server = NULL;
 	enum loader_stage stage;
 	int fds[MAX_LISTEN], nfds = 0, err, sig, i;
@@ -446,7 +450,6 @@ int cmd_serve(int argc, char **argv)
 			return err == -ENOMEM ? 1 : 2;
 	}
 	hopts = (struct http_opts){
-		.telemetry_path = cfg.telemetry_path,
 		.connection_timeout_s = (unsigned int)cfg.connection_timeout_s,
 		.connection_limit = (unsigned int)cfg.max_connections,
 		.per_ip_connection_limit = (unsigned int)cfg.max_connections_per_ip,
@@ -488,14 +491,22 @@ int cmd_serve(int argc, char **argv)
 		cli_explain_load_error(stage, err);
 		goto cleanup;
 	}
-	copts = (struct collector_opts){
+	/* One table of reason names, for the scrape and the event pump. */
+	reasons = reasons_load(NULL, NULL);
+	if (!reasons) {
+		err = errno ? -errno : -EINVAL;
+		pr_err("reading drop reasons from /sys/kernel/btf/vmlinux: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	sopts = (struct scrape_opts){
 		.netns_grace_s = cfg.netns_grace_s,
 		/* Between 1 s (not a /proc scan per scrape) and 5 s. */
 		.netns_refresh_s = cfg.netns_grace_s < 1   ? 1
 				   : cfg.netns_grace_s < 5 ? cfg.netns_grace_s
 							   : 5,
+		.reasons = reasons,
 	};
-	err = collector_new(loader, &copts, &collector, &what);
+	err = scrape_new(loader, &sopts, &scrape, &what);
 	if (err) {
 		if (err == -EPERM)
 			pr_err("%s: kernel addresses are hidden; run as root or with CAP_SYSLOG\n",
@@ -530,7 +541,7 @@ int cmd_serve(int argc, char **argv)
 			.queue = 256,
 			.max_subs = 8,
 			.max_seconds = (unsigned int)cfg.debug_max_seconds,
-			.reasons = collector_reasons(collector),
+			.reasons = reasons,
 		};
 
 		err = debug_start(loader, &dopts, &debug, &what);
@@ -538,11 +549,19 @@ int cmd_serve(int argc, char **argv)
 			pr_err("%s: %s\n", what, strerror(-err));
 			goto cleanup;
 		}
-		collector_set_debug(collector, debug);
-		hopts.debug = debug;
+		err = scrape_add_source(scrape, debug_metrics, debug);
+		if (err) {
+			pr_err("adding the event metrics: %s\n", strerror(-err));
+			goto cleanup;
+		}
 	}
+	/* The path was checked to need no escaping in the landing page. */
+	routes[0] = (struct http_route){ cfg.telemetry_path, false, serve_metrics, scrape };
+	routes[1] = (struct http_route){ "/", false, serve_landing, (void *)cfg.telemetry_path };
+	routes[2] = debug ? (struct http_route){ "/debug/", true, debug_handle, debug }
+			  : (struct http_route){ "/debug/", true, serve_debug_off, NULL };
 	tls = web && web->cert_pem;
-	err = http_start(&hopts, collector, fds, nfds, &server);
+	err = http_start(&hopts, routes, 3, fds, nfds, &server);
 	/* The server owns the sockets, the web config and its users now. */
 	nfds = 0;
 	web = NULL;
@@ -571,7 +590,8 @@ cleanup:
 	debug_shutdown(debug);
 	http_stop(server);
 	debug_free(debug);
-	collector_free(collector);
+	scrape_free(scrape);
+	reasons_free(reasons);
 	loader_close(loader);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);

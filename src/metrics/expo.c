@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Prometheus text 0.0.4 and OpenMetrics 1.0.0 writers, and the Accept header
- * negotiation that picks between them. */
+/* Prometheus text 0.0.4 and OpenMetrics 1.0.0 writers. Which one a scrape
+ * gets is the HTTP face's choice (web/negotiate.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -10,34 +10,6 @@
 #include <string.h>
 
 #include "expo.h"
-#include "httplist.h"
-
-enum expo_format expo_negotiate(const char *accept)
-{
-	/* Best weight seen for each format; -1 means not offered at all. */
-	int om_q = -1, text_q = -1;
-	struct httplist_elem e;
-	int r;
-
-	if (!accept)
-		return EXPO_TEXT;
-	while ((r = httplist_next(&accept, &e)) != 0) {
-		/* A media range has a subtype; anything else is malformed. */
-		if (r < 0 || e.sub == e.sub_end)
-			continue;
-		if (httplist_token_is(e.name, e.name_end, "application") &&
-		    httplist_token_is(e.sub, e.sub_end, "openmetrics-text")) {
-			if (e.q > om_q)
-				om_q = e.q;
-		} else if (e.q > text_q) {
-			text_q = e.q;
-		}
-	}
-	/* q=0 means "not acceptable"; on a tie the richer format wins. */
-	if (om_q > 0 && om_q >= text_q)
-		return EXPO_OPENMETRICS;
-	return EXPO_TEXT;
-}
 
 const char *expo_content_type(enum expo_format format)
 {

@@ -14,9 +14,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "collector.h"
+#include "scrape.h"
 #include "counters.h"
-#include "debug.h"
 #include "ksyms.h"
 #include "labelsets.h"
 #include "log.h"
@@ -47,14 +46,14 @@ struct series {
 	const char *func;  /* NULL when unknown */
 	struct drop_value value;
 	const char *labels; /* its rendered label set */
-	size_t labels_at;   /* where it is in collector.scratch, when not cached */
+	size_t labels_at;   /* where it is in scrape.scratch, when not cached */
 	size_t labels_len;
 };
 
-struct collector {
+struct scrape {
 	pthread_mutex_t lock;
 	struct loader *loader;
-	struct collector_opts opts;
+	struct scrape_opts opts;
 	struct counters_reader *reader;
 	struct counters_snapshot snap;
 	struct ksyms *ksyms;
@@ -73,13 +72,17 @@ struct collector {
 	struct labelsets *labelsets;
 	size_t labelsets_nreasons; /* reasons_count() the cache was built with */
 	struct strbuf scratch;
-	struct debug *debug; /* NULL unless --web.enable-debug */
+	struct {
+		scrape_source_fn fn;
+		void *ctx;
+	} sources[SCRAPE_MAX_SOURCES];
+	size_t nsources;
 	double start_time;
 };
 
 /* Reloads kallsyms when the set of modules changed, so that drops in a module
  * loaded after start-up are named after the right function. */
-static void refresh_ksyms(struct collector *c, double now)
+static void refresh_ksyms(struct scrape *c, double now)
 {
 	int r;
 
@@ -96,16 +99,20 @@ static void refresh_ksyms(struct collector *c, double now)
 	}
 }
 
-int collector_new(struct loader *l, const struct collector_opts *opts, struct collector **out,
-		  const char **what)
+int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape **out,
+	       const char **what)
 {
-	struct collector *c;
+	struct scrape *c;
 	int err;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	pthread_mutex_init(&c->lock, NULL);
+	err = pthread_mutex_init(&c->lock, NULL);
+	if (err) {
+		free(c);
+		return -err;
+	}
 	c->loader = l;
 	c->opts = *opts;
 	c->start_time = monotonic_s();
@@ -115,10 +122,7 @@ int collector_new(struct loader *l, const struct collector_opts *opts, struct co
 	c->ksyms = ksyms_load(NULL);
 	if (!c->ksyms)
 		goto fail;
-	*what = "reading drop reasons from /sys/kernel/btf/vmlinux";
-	c->reasons = reasons_load(NULL, NULL);
-	if (!c->reasons)
-		goto fail;
+	c->reasons = opts->reasons;
 	c->labelsets = labelsets_new();
 	if (!c->labelsets)
 		goto fail;
@@ -130,23 +134,27 @@ int collector_new(struct loader *l, const struct collector_opts *opts, struct co
 	return 0;
 fail:
 	err = -errno;
-	collector_free(c);
+	scrape_free(c);
 	return err ? err : -EINVAL;
 }
 
-void collector_set_debug(struct collector *c, struct debug *d)
+int scrape_add_source(struct scrape *c, scrape_source_fn fn, void *ctx)
 {
+	int err = 0;
+
 	pthread_mutex_lock(&c->lock);
-	c->debug = d;
+	if (c->nsources < SCRAPE_MAX_SOURCES) {
+		c->sources[c->nsources].fn = fn;
+		c->sources[c->nsources].ctx = ctx;
+		c->nsources++;
+	} else {
+		err = -E2BIG;
+	}
 	pthread_mutex_unlock(&c->lock);
+	return err;
 }
 
-struct reasons *collector_reasons(struct collector *c)
-{
-	return c->reasons;
-}
-
-void collector_free(struct collector *c)
+void scrape_free(struct scrape *c)
 {
 	if (!c)
 		return;
@@ -157,7 +165,6 @@ void collector_free(struct collector *c)
 	netns_free(c->netns);
 	counters_snapshot_free(&c->snap);
 	counters_reader_free(c->reader);
-	reasons_free(c->reasons);
 	ksyms_free(c->ksyms);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -166,7 +173,7 @@ void collector_free(struct collector *c)
 /* known[] is sorted by inode: every scrape looks up each counter row's
  * netns, so the lookup must not grow with the number of namespaces. The
  * position where inode is, or would go. */
-static size_t known_pos(const struct collector *c, uint32_t inode)
+static size_t known_pos(const struct scrape *c, uint32_t inode)
 {
 	size_t lo = 0, hi = c->nknown;
 
@@ -181,14 +188,14 @@ static size_t known_pos(const struct collector *c, uint32_t inode)
 	return lo;
 }
 
-static struct known_netns *known_find(struct collector *c, uint32_t inode)
+static struct known_netns *known_find(struct scrape *c, uint32_t inode)
 {
 	size_t i = known_pos(c, inode);
 
 	return i < c->nknown && c->known[i].inode == inode ? &c->known[i] : NULL;
 }
 
-static struct known_netns *known_add(struct collector *c, uint32_t inode)
+static struct known_netns *known_add(struct scrape *c, uint32_t inode)
 {
 	struct known_netns *k;
 	size_t pos;
@@ -214,7 +221,7 @@ static struct known_netns *known_add(struct collector *c, uint32_t inode)
 /* Tracks every netns present in the snapshot; removes from the kernel maps
  * the series of namespaces gone for longer than the grace period. Returns
  * whether any were removed (the snapshot is then re-read). */
-static bool update_netns(struct collector *c, double now)
+static bool update_netns(struct scrape *c, double now)
 {
 	bool removed = false, rescanned = false, scanned = false;
 	size_t i;
@@ -327,7 +334,7 @@ static int cmp_series(const void *pa, const void *pb)
 }
 
 /* Returns the number of series, or a negative errno. */
-static ssize_t aggregate(struct collector *c)
+static ssize_t aggregate(struct scrape *c)
 {
 	size_t n = 0, i;
 
@@ -374,7 +381,7 @@ struct series_labels {
 	struct expo_label labels[5];
 };
 
-static void fill_labels(struct collector *c, const struct series *s, struct series_labels *l)
+static void fill_labels(struct scrape *c, const struct series *s, struct series_labels *l)
 {
 	const char *dev = "";
 
@@ -407,7 +414,7 @@ static void fill_labels(struct collector *c, const struct series *s, struct seri
  * cached. A label set is not cached when one of its names may still change
  * under the same series: a device whose name the kernel has not recorded
  * (yet), or a reason the kernel's BTF did not name (a module may bring it). */
-static int render_labelsets(struct collector *c, size_t nseries)
+static int render_labelsets(struct scrape *c, size_t nseries)
 {
 	size_t nreasons = reasons_count(c->reasons);
 	struct series_labels l;
@@ -460,7 +467,7 @@ static int render_labelsets(struct collector *c, size_t nseries)
 	return 0;
 }
 
-static void render_drops(struct collector *c, struct expo *e, size_t nseries, bool bytes)
+static void render_drops(struct scrape *c, struct expo *e, size_t nseries, bool bytes)
 {
 	char reason[sizeof(((struct series_labels *)0)->reason)];
 
@@ -491,7 +498,7 @@ static void render_drops(struct collector *c, struct expo *e, size_t nseries, bo
 	}
 }
 
-static void render_netns_info(struct collector *c, struct expo *e)
+static void render_netns_info(struct scrape *c, struct expo *e)
 {
 	char inode[STRBUF_U64_SIZE];
 
@@ -519,31 +526,7 @@ static bool bpf_stats_enabled(void)
 	return v == 1;
 }
 
-/* Sampled events (--web.enable-debug): what the kernel sent, held back and
- * lost, and what slow subscribers lost. */
-static void render_events(struct collector *c, struct expo *e)
-{
-	struct expo_label ringbuf = { "stage", "ringbuf" }, sub = { "stage", "subscriber" };
-	struct debug_stats ds;
-
-	debug_stats(c->debug, &ds);
-	expo_family(e, "dropmon_events_sampled", EXPO_COUNTER,
-		    "Drop events the kernel sent to the debug endpoints (within the rate limit).");
-	expo_sample_u64(e, NULL, 0, c->snap.stats[DROPMON_STAT_EVENTS_SENT]);
-	expo_family(e, "dropmon_events_rate_limited", EXPO_COUNTER,
-		    "Drops not sent as events because of the rate limit (--debug.rate).");
-	expo_sample_u64(e, NULL, 0, c->snap.stats[DROPMON_STAT_EVENTS_LIMITED]);
-	expo_family(e, "dropmon_events_lost", EXPO_COUNTER,
-		    "Drop events lost: the kernel ring buffer was full (stage ringbuf), or a "
-		    "slow subscriber's queue was (stage subscriber).");
-	expo_sample_u64(e, &ringbuf, 1, c->snap.stats[DROPMON_STAT_EVENTS_LOST]);
-	expo_sample_u64(e, &sub, 1, ds.subscriber_lost);
-	expo_family(e, "dropmon_events_subscribers", EXPO_GAUGE,
-		    "Clients following /debug/drops or capturing /debug/pcap now.");
-	expo_sample_u64(e, NULL, 0, ds.subscribers);
-}
-
-static void render_self(struct collector *c, struct expo *e, size_t nseries, double started)
+static void render_self(struct scrape *c, struct expo *e, size_t nseries, double started)
 {
 	struct loader_prog_stats ps;
 	struct procstat proc;
@@ -576,8 +559,8 @@ static void render_self(struct collector *c, struct expo *e, size_t nseries, dou
 		    "Drops counted without device, netns and function because the counter "
 		    "map was full; they are in dropmon_drops_total with only a reason label.");
 	expo_sample_u64(e, NULL, 0, c->snap.stats[DROPMON_STAT_MAP_FULL]);
-	if (c->debug)
-		render_events(c, e);
+	for (size_t i = 0; i < c->nsources; i++)
+		c->sources[i].fn(e, &c->snap, c->sources[i].ctx);
 	expo_family(e, "dropmon_bpf_uncounted_drops", EXPO_COUNTER,
 		    "Drops that could not be counted at all, because the program was already "
 		    "running on that CPU (nested tracepoint hit) or the overflow map was full.");
@@ -624,7 +607,7 @@ static void render_self(struct collector *c, struct expo *e, size_t nseries, dou
 	expo_sample_double(e, NULL, 0, monotonic_s() - started);
 }
 
-int collector_render(struct collector *c, enum expo_format format, struct strbuf *out)
+int scrape_render(struct scrape *c, enum expo_format format, struct strbuf *out)
 {
 	double started = monotonic_s();
 	struct expo e;

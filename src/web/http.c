@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The exporter's HTTP server. One libmicrohttpd daemon per listening socket,
- * a thread per connection; the collector serialises scrapes. */
+ * a thread per connection, requests dispatched by a route table. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -17,8 +17,6 @@
 
 #include <microhttpd.h>
 
-#include "expo.h"
-#include "gzip.h"
 #include "http.h"
 #include "log.h"
 #include "parse.h"
@@ -31,7 +29,7 @@
  * connection is always served under the options it was accepted with. */
 struct http_gen {
 	struct http_opts opts;
-	struct collector *collector;
+	const struct http_server *server; /* its routes */
 	struct MHD_Daemon *daemons[MAX_DAEMONS];
 	int ndaemons;
 	char priorities[128];	   /* GnuTLS's, kept for the daemons' lifetime */
@@ -46,7 +44,8 @@ struct http_gen {
 #define REAP_GRACE_MS 5000
 
 struct http_server {
-	struct collector *collector;
+	struct http_route routes[HTTP_MAX_ROUTES];
+	size_t nroutes;
 	int fds[MAX_DAEMONS]; /* listening sockets; each daemon gets a dup */
 	int nfds;
 	struct http_gen *gen;
@@ -257,68 +256,24 @@ static bool admitted(struct http_gen *s, struct MHD_Connection *conn, enum MHD_R
 	return false;
 }
 
-static enum MHD_Result serve_landing(struct http_gen *s, struct MHD_Connection *conn)
+const struct http_route *http_route_find(const struct http_route *routes, size_t nroutes,
+					 const char *url)
 {
-	char page[1024];
+	const struct http_route *best = NULL;
+	size_t best_len = 0;
 
-	/* The path was validated at start-up: nothing in it needs escaping. */
-	snprintf(page, sizeof(page),
-		 "<!DOCTYPE html>\n<html><head><title>dropmon</title></head><body>\n"
-		 "<h1>dropmon</h1>\n<p>Which packets the Linux kernel drops, where and why.</p>\n"
-		 "<p><a href=\"%s\">Metrics</a></p>\n</body></html>\n",
-		 s->opts.telemetry_path);
-	return http_send_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
-}
+	for (size_t i = 0; i < nroutes; i++) {
+		size_t len = strlen(routes[i].path);
 
-static enum MHD_Result serve_metrics(struct http_gen *s, struct MHD_Connection *conn)
-{
-	const char *accept =
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-	const char *encoding =
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	enum expo_format format = expo_negotiate(accept);
-	struct strbuf body = STRBUF_INIT, gz = STRBUF_INIT;
-	struct strbuf *out = &body;
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	bool gzipped = false;
-	int err;
-
-	err = collector_render(s->collector, format, &body);
-	if (err) {
-		char msg[128];
-
-		strbuf_free(&body);
-		pr_warn("scrape failed: %s\n", strerror(-err));
-		snprintf(msg, sizeof(msg), "error collecting metrics: %s\n", strerror(-err));
-		return http_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				      "text/plain; charset=utf-8", msg);
+		if (!routes[i].prefix) {
+			if (strcmp(url, routes[i].path) == 0)
+				return &routes[i];
+		} else if (strncmp(url, routes[i].path, len) == 0 && (!best || len > best_len)) {
+			best = &routes[i];
+			best_len = len;
+		}
 	}
-	if (gzip_accepted(encoding) && gzip_compress(body.buf, body.len, &gz) == 0) {
-		out = &gz;
-		gzipped = true;
-	}
-	resp = MHD_create_response_from_buffer(out->len, out->buf ? out->buf : (void *)"",
-					       out->buf ? MHD_RESPMEM_MUST_FREE
-							: MHD_RESPMEM_PERSISTENT);
-	if (!resp) {
-		strbuf_free(&body);
-		strbuf_free(&gz);
-		return MHD_NO;
-	}
-	/* The response owns out->buf now. */
-	if (gzipped)
-		strbuf_free(&body);
-	else
-		strbuf_free(&gz);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, expo_content_type(format));
-	/* The format follows Accept, the encoding Accept-Encoding. */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
-	if (gzipped)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	ret = http_queue(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return best;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -326,6 +281,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      size_t *upload_data_size, void **req_ctx)
 {
 	struct http_gen *s = cls;
+	const struct http_route *route;
 	enum MHD_Result ret;
 
 	(void)version;
@@ -350,17 +306,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(url, s->opts.telemetry_path) == 0)
-		return serve_metrics(s, conn);
-	if (strcmp(url, "/") == 0)
-		return serve_landing(s, conn);
-	if (strncmp(url, "/debug/", 7) == 0) {
-		if (s->opts.debug)
-			return debug_handle(s->opts.debug, conn, url);
-		return http_send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-				      "the debug endpoints are off: start dropmon serve with "
-				      "--web.enable-debug (events carry packet contents)\n");
-	}
+	route = http_route_find(s->server->routes, s->server->nroutes, url);
+	if (route)
+		return route->handler(route->ctx, conn, url);
 	return http_send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
 }
 
@@ -416,8 +364,8 @@ static void *reap(void *arg)
 	return NULL;
 }
 
-static int gen_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
-		     struct http_gen **out)
+static int gen_start(const struct http_opts *opts, const struct http_server *server, const int *fds,
+		     int nfds, struct http_gen **out)
 {
 	struct http_gen *g;
 	bool tls = opts->web && opts->web->cert_pem;
@@ -430,7 +378,7 @@ static int gen_start(const struct http_opts *opts, struct collector *c, const in
 		return -ENOMEM;
 	}
 	g->opts = *opts;
-	g->collector = c;
+	g->server = server;
 	for (int i = 0; i < MAX_DAEMONS; i++)
 		g->quiesced[i] = -1;
 	atomic_init(&g->starting, true);
@@ -498,14 +446,14 @@ fail:
 	return err;
 }
 
-int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
-	       struct http_server **out)
+int http_start(const struct http_opts *opts, const struct http_route *routes, size_t nroutes,
+	       const int *fds, int nfds, struct http_server **out)
 {
 	struct http_server *s;
 	int err;
 
 	s = calloc(1, sizeof(*s));
-	if (!s || nfds > MAX_DAEMONS) {
+	if (!s || nfds > MAX_DAEMONS || nroutes > HTTP_MAX_ROUTES) {
 		err = s ? -E2BIG : -ENOMEM;
 		free(s);
 		for (int i = 0; i < nfds; i++)
@@ -514,10 +462,11 @@ int http_start(const struct http_opts *opts, struct collector *c, const int *fds
 		web_config_free((struct web_config *)opts->web);
 		return err;
 	}
-	s->collector = c;
+	memcpy(s->routes, routes, nroutes * sizeof(*routes));
+	s->nroutes = nroutes;
 	memcpy(s->fds, fds, (size_t)nfds * sizeof(*fds));
 	s->nfds = nfds;
-	err = gen_start(opts, c, s->fds, s->nfds, &s->gen);
+	err = gen_start(opts, s, s->fds, s->nfds, &s->gen);
 	if (err) {
 		http_stop(s);
 		return err;
@@ -547,7 +496,7 @@ int http_reconfigure(struct http_server *s, const struct http_opts *opts)
 	struct http_gen *g = NULL, *old = s->gen;
 	int err;
 
-	err = gen_start(opts, s->collector, s->fds, s->nfds, &g);
+	err = gen_start(opts, s, s->fds, s->nfds, &g);
 	if (err)
 		return err;
 	/* From here on only the new generation accepts. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* /debug/drops and /debug/pcap: sampled drop events over HTTP. One consumer
- * thread decodes the ring buffer into the hub; each request reads a
- * snapshot of the recent events or subscribes for live ones. A slow client
+/* /debug/drops and /debug/pcap: sampled drop events over HTTP. The event
+ * pump (events/pump.c) fills the hub; each request reads a snapshot of the
+ * recent events or subscribes for live ones. A slow client
  * loses events from its own queue, never stalls the others. */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,22 +12,22 @@
 #include <string.h>
 #include <time.h>
 
-#include "debug.h"
-#include "events.h"
+#include "counters.h"
 #include "evhub.h"
 #include "evjson.h"
 #include "evpcap.h"
 #include "evrecord.h"
 #include "evtext.h"
+#include "expo.h"
 #include "http.h"
-#include "ksyms.h"
 #include "log.h"
 #include "monotonic.h"
 #include "netns.h"
 #include "parse.h"
 #include "pcapng.h"
 #include "pktfilter.h"
-#include "reasons.h"
+#include "pump.h"
+#include "serve_debug.h"
 #include "version.h"
 
 #define DEFAULT_LIMIT 100
@@ -46,45 +46,20 @@
 
 struct debug {
 	struct debug_opts o;
-	struct evhub *hub;
-	struct events *events;
-	struct evrecord_decoder dec;
+	struct pump *pump;
+	struct evhub *hub; /* the pump's */
 	struct evtext_opts text;
-	pthread_t thread;
-	bool thread_started;
-	atomic_bool stop;
 	atomic_int snapshots; /* in progress */
-	struct evrecord rec;  /* the consumer's */
 };
-
-static int on_event(const struct drop_event *ev, void *ctx)
-{
-	struct debug *d = ctx;
-
-	evrecord_decode(&d->rec, ev, &d->dec);
-	evhub_publish(d->hub, &d->rec);
-	return 0;
-}
-
-static void *consume(void *arg)
-{
-	struct debug *d = arg;
-
-	while (!atomic_load(&d->stop)) {
-		int n = events_poll(d->events, 200);
-
-		evrecord_decoder_refresh(&d->dec, (uint64_t)monotonic_s());
-
-		if (n < 0 && n != -EINTR) {
-			pr_warn("reading drop events: %s\n", strerror(-n));
-			break;
-		}
-	}
-	return NULL;
-}
 
 int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out, const char **what)
 {
+	struct pump_opts po = {
+		.recent = o->recent,
+		.queue = o->queue,
+		.max_subs = o->max_subs,
+		.reasons = o->reasons,
+	};
 	struct debug *d;
 	int err;
 
@@ -92,65 +67,56 @@ int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out
 	if (!d)
 		return -ENOMEM;
 	d->o = *o;
-	d->dec.mono_to_real_ns = evrecord_clock_offset();
-	/* The collector's tables are its thread's; these are the consumer's. */
-	*what = "reading /proc/kallsyms for event stacks";
-	err = evrecord_decoder_load_ksyms(&d->dec);
-	if (err) {
-		errno = -err;
-		goto fail;
-	}
-	/* The collector's table: its lookups are locked. */
-	d->dec.reasons = o->reasons;
 	d->text.init_netns = netns_self_inode();
-	*what = "setting up the event hub";
-	d->hub = evhub_new(o->recent, o->queue, o->max_subs);
-	if (!d->hub)
-		goto fail;
-	*what = "opening the event ring buffer";
-	d->events = events_new(loader_maps(l)->events, on_event, d);
-	if (!d->events)
-		goto fail;
-	*what = "starting the event thread";
-	err = pthread_create(&d->thread, NULL, consume, d);
-	if (err) {
-		errno = err;
-		goto fail;
+	err = pump_new(&po, &d->pump, what);
+	if (!err) {
+		d->hub = pump_hub(d->pump);
+		err = pump_start(d->pump, loader_maps(l)->events, what);
 	}
-	d->thread_started = true;
+	if (err) {
+		debug_free(d);
+		return err;
+	}
 	*out = d;
 	return 0;
-fail:
-	err = errno ? -errno : -ENOMEM;
-	debug_free(d);
-	return err;
 }
 
-void debug_stats(struct debug *d, struct debug_stats *out)
+/* Sampled events (--web.enable-debug): what the kernel sent, held back and
+ * lost, and what slow subscribers lost. A metric source of the scrape. */
+void debug_metrics(struct expo *e, const struct counters_snapshot *snap, void *ctx)
 {
+	struct expo_label ringbuf = { "stage", "ringbuf" }, sub = { "stage", "subscriber" };
+	struct debug *d = ctx;
 	struct evhub_stats st;
 
 	evhub_stats(d->hub, &st);
-	out->subscriber_lost = st.lost;
-	out->subscribers = st.subscribers;
+	expo_family(e, "dropmon_events_sampled", EXPO_COUNTER,
+		    "Drop events the kernel sent to the debug endpoints (within the rate limit).");
+	expo_sample_u64(e, NULL, 0, snap->stats[DROPMON_STAT_EVENTS_SENT]);
+	expo_family(e, "dropmon_events_rate_limited", EXPO_COUNTER,
+		    "Drops not sent as events because of the rate limit (--debug.rate).");
+	expo_sample_u64(e, NULL, 0, snap->stats[DROPMON_STAT_EVENTS_LIMITED]);
+	expo_family(e, "dropmon_events_lost", EXPO_COUNTER,
+		    "Drop events lost: the kernel ring buffer was full (stage ringbuf), or a "
+		    "slow subscriber's queue was (stage subscriber).");
+	expo_sample_u64(e, &ringbuf, 1, snap->stats[DROPMON_STAT_EVENTS_LOST]);
+	expo_sample_u64(e, &sub, 1, st.lost);
+	expo_family(e, "dropmon_events_subscribers", EXPO_GAUGE,
+		    "Clients following /debug/drops or capturing /debug/pcap now.");
+	expo_sample_u64(e, NULL, 0, st.subscribers);
 }
 
 void debug_shutdown(struct debug *d)
 {
 	if (d)
-		evhub_shutdown(d->hub);
+		pump_shutdown(d->pump);
 }
 
 void debug_free(struct debug *d)
 {
 	if (!d)
 		return;
-	atomic_store(&d->stop, true);
-	if (d->thread_started)
-		pthread_join(d->thread, NULL);
-	events_free(d->events);
-	evhub_free(d->hub);
-	ksyms_free(d->dec.ksyms);
+	pump_free(d->pump);
 	free(d);
 }
 
@@ -533,8 +499,10 @@ fail:
 			      "out of memory\n");
 }
 
-enum MHD_Result debug_handle(struct debug *d, struct MHD_Connection *conn, const char *url)
+enum MHD_Result debug_handle(void *ctx, struct MHD_Connection *conn, const char *url)
 {
+	struct debug *d = ctx;
+
 	if (strcmp(url, "/debug/drops") == 0)
 		return serve_drops(d, conn);
 	if (strcmp(url, "/debug/pcap") == 0)

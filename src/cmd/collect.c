@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "counters.h"
-#include "events.h"
+#include "ringbuf.h"
 #include "evjson.h"
 #include "evrecord.h"
 #include "evtext.h"
@@ -243,18 +243,18 @@ static int on_event(const struct drop_event *ev, void *ctx)
  * CPU may still submit, and libbpf stops at a record reserved and not yet
  * committed: read until every event the kernel counts as sent has been
  * taken, for a second at most. */
-static int drain(struct events *events, struct counters_reader *reader)
+static int drain(struct ringbuf *events, struct counters_reader *reader)
 {
 	uint64_t stats[DROPMON_STAT_MAX];
 	double end = monotonic_s() + 1.0;
 	int err;
 
 	for (;;) {
-		err = events_poll(events, 10);
+		err = ringbuf_poll(events, 10);
 		if (err < 0 && err != -EINTR)
 			return err;
 		if (counters_read_stats(reader, stats) == 0 &&
-		    events_taken(events) >= stats[DROPMON_STAT_EVENTS_SENT])
+		    ringbuf_taken(events) >= stats[DROPMON_STAT_EVENTS_SENT])
 			return 0;
 		if (monotonic_s() >= end)
 			return 0;
@@ -270,7 +270,7 @@ int cmd_collect(int argc, char **argv)
 	struct loader_opts lopts = { .map_size = 16384 };
 	struct counters_reader *reader = NULL;
 	struct loader *loader = NULL;
-	struct events *events = NULL;
+	struct ringbuf *events = NULL;
 	uint64_t stats[DROPMON_STAT_MAX] = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum loader_stage stage;
@@ -341,7 +341,7 @@ int cmd_collect(int argc, char **argv)
 			strerror(errno));
 	run.text.init_netns = netns_self_inode();
 	reader = counters_reader_new(loader_maps(loader));
-	events = events_new(loader_maps(loader)->events, on_event, &run);
+	events = ringbuf_new(loader_maps(loader)->events, on_event, &run);
 	if (!reader || !events) {
 		err = -errno;
 		pr_err("cannot read the kernel's event ring buffer: %s\n", strerror(errno));
@@ -355,7 +355,7 @@ int cmd_collect(int argc, char **argv)
 		deadline = monotonic_s() + (double)cfg.duration_s;
 	pr_info("collecting drop events (%s); Ctrl-C stops\n", loader_attach_mode(loader));
 	while (!stop_signal) {
-		err = events_poll(events, 100);
+		err = ringbuf_poll(events, 100);
 		fflush(run.out);
 		evrecord_decoder_refresh(&run.decoder, (uint64_t)monotonic_s());
 		if (err == -ECANCELED)
@@ -388,7 +388,7 @@ int cmd_collect(int argc, char **argv)
 			stats[DROPMON_STAT_EVENTS_FILTERED], stats[DROPMON_STAT_EVENTS_LIMITED],
 			stats[DROPMON_STAT_EVENTS_LOST]);
 cleanup:
-	events_free(events);
+	ringbuf_free(events);
 	counters_reader_free(reader);
 	reasons_free(run.decoder.reasons);
 	ksyms_free(run.decoder.ksyms);

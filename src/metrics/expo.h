@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Prometheus exposition: text format 0.0.4 and OpenMetrics 1.0.0, chosen by
- * the request's Accept header; escaping and counter naming for each. */
+/* Prometheus exposition: text format 0.0.4 and OpenMetrics 1.0.0; escaping
+ * and counter naming for each. */
 #ifndef DROPMON_EXPO_H
 #define DROPMON_EXPO_H
 
@@ -29,12 +29,8 @@ struct expo {
 	size_t family_len;
 };
 
-/* Picks the format with the highest q-value among the media ranges of an
- * Accept header (NULL or "" means text). Any application/openmetrics-text
- * range, whatever its version parameter, means OpenMetrics 1.0.0; text/plain,
- * text/ *, * / * and anything unknown mean text 0.0.4. A range with q=0 is
- * refused; ties go to OpenMetrics. Malformed parts are skipped. */
-enum expo_format expo_negotiate(const char *accept);
+/* The Content-Type of a format. OpenMetrics is what a scraper gets when
+ * its Accept header prefers application/openmetrics-text (any version). */
 const char *expo_content_type(enum expo_format format);
 
 void expo_init(struct expo *e, struct strbuf *out, enum expo_format format);

@@ -1,20 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The exporter's HTTP server (libmicrohttpd): /, the telemetry path, /debug/,
- * 404. */
+/* The exporter's HTTP server (libmicrohttpd): admission (client
+ * certificates, basic auth), GET and HEAD only, and a table of routes. What
+ * a route serves is its handler's business: the server knows no page. */
 #ifndef DROPMON_HTTP_H
 #define DROPMON_HTTP_H
 
 #include <microhttpd.h>
 
-#include "collector.h"
-#include "debug.h"
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "webauth.h"
 #include "webconfig.h"
 
 struct http_server;
 
+/* Answers one admitted GET or HEAD request for url (the path, without the
+ * query), in the connection's own thread. */
+typedef enum MHD_Result (*http_handler)(void *ctx, struct MHD_Connection *conn, const char *url);
+
+struct http_route {
+	const char *path; /* "/metrics"; with prefix, "/debug/" */
+	bool prefix;	  /* every path that starts with path */
+	http_handler handler;
+	void *ctx;
+};
+
+#define HTTP_MAX_ROUTES 16
+
+/* The route for url: an exact path before any prefix, the longest prefix
+ * of those that match; NULL when none does (the server answers 404). */
+const struct http_route *http_route_find(const struct http_route *routes, size_t nroutes,
+					 const char *url);
+
 struct http_opts {
-	const char *telemetry_path;
 	unsigned int connection_timeout_s;
 	unsigned int connection_limit;
 	unsigned int per_ip_connection_limit;
@@ -24,18 +43,18 @@ struct http_opts {
 	 * fail, and frees them when their daemons stop. */
 	const struct web_config *web;
 	struct webauth *auth; /* NULL when web has no users */
-	struct debug *debug;  /* NULL: /debug/ answers 404 with how to enable it */
 };
 
 /* Binds and listens on "host:port", ":port" (all addresses, IPv6 and IPv4)
  * or "[v6addr]:port". Returns a socket or a negative errno (-EINVAL for an
  * address that does not parse, -EADDRINUSE, -EACCES, ...). */
 int http_listen(const char *address);
-/* Starts serving on the sockets (ownership passes to the server, also on
- * failure). Returns 0 or a negative errno. */
-int http_start(const struct http_opts *opts, struct collector *c, const int *fds, int nfds,
-	       struct http_server **out);
-/* Serves new connections with new options (a reload): new daemons start on
+/* Starts serving routes (copied; at most HTTP_MAX_ROUTES, each ctx must
+ * outlive the server) on the sockets (ownership passes to the server, also
+ * on failure). Returns 0 or a negative errno. */
+int http_start(const struct http_opts *opts, const struct http_route *routes, size_t nroutes,
+	       const int *fds, int nfds, struct http_server **out);
+/* Serves new connections with new options (a reload), on the same routes: new daemons start on
  * the same sockets and take every new connection; the old ones are stopped
  * by a thread of their own once their connections are done, or after 5 s,
  * whichever comes first. On error the old options stay in use. */

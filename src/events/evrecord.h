@@ -51,7 +51,7 @@ struct evrecord_decoder {
 
 /* Fills r from a kernel event: names the reason, symbolizes the location
  * and the stack (leaving out the tracing machinery's own frames on top),
- * converts the time. ev must have been bounded (events.c does). */
+ * converts the time. ev must have been bounded (ringbuf.c does). */
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 		     const struct evrecord_decoder *d);
 /* Loads d->ksyms from /proc/kallsyms, remembering the modules it was

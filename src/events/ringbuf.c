@@ -6,12 +6,12 @@
 
 #include <bpf/libbpf.h>
 
-#include "events.h"
+#include "ringbuf.h"
 #include "log.h"
 
-struct events {
+struct ringbuf {
 	struct ring_buffer *rb;
-	events_fn fn;
+	ringbuf_fn fn;
 	void *ctx;
 	int count;	/* handled in the current poll */
 	uint64_t taken; /* records read off the ring, malformed ones too */
@@ -21,7 +21,7 @@ struct events {
 
 static int on_sample(void *ctx, void *data, size_t size)
 {
-	struct events *e = ctx;
+	struct ringbuf *e = ctx;
 	int err;
 
 	e->taken++;
@@ -48,9 +48,9 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-struct events *events_new(int ringbuf_fd, events_fn fn, void *ctx)
+struct ringbuf *ringbuf_new(int ringbuf_fd, ringbuf_fn fn, void *ctx)
 {
-	struct events *e = calloc(1, sizeof(*e));
+	struct ringbuf *e = calloc(1, sizeof(*e));
 
 	if (!e)
 		return NULL;
@@ -67,7 +67,7 @@ struct events *events_new(int ringbuf_fd, events_fn fn, void *ctx)
 	return e;
 }
 
-int events_poll(struct events *e, int timeout_ms)
+int ringbuf_poll(struct ringbuf *e, int timeout_ms)
 {
 	int err;
 
@@ -78,12 +78,12 @@ int events_poll(struct events *e, int timeout_ms)
 	return e->count;
 }
 
-uint64_t events_taken(const struct events *e)
+uint64_t ringbuf_taken(const struct ringbuf *e)
 {
 	return e->taken;
 }
 
-void events_free(struct events *e)
+void ringbuf_free(struct ringbuf *e)
 {
 	if (!e)
 		return;

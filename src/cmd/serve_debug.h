@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* `serve --web.enable-debug`: a consumer thread decodes sampled drop events
- * into a hub, and /debug/drops and /debug/pcap serve them over HTTP. */
+/* `serve --web.enable-debug`: the event pump's hub served over HTTP as
+ * /debug/drops and /debug/pcap, and the event metrics of each scrape. */
 #ifndef DROPMON_DEBUG_H
 #define DROPMON_DEBUG_H
 
@@ -11,6 +11,8 @@
 
 #include "loader.h"
 
+struct counters_snapshot;
+struct expo;
 struct reasons;
 
 struct debug_opts {
@@ -18,24 +20,20 @@ struct debug_opts {
 	size_t queue;		  /* per-subscriber queue */
 	size_t max_subs;	  /* live subscribers at once */
 	unsigned int max_seconds; /* bound of /debug/pcap?seconds= */
-	struct reasons *reasons;  /* the collector's, to name reasons; not freed */
-};
-
-struct debug_stats {
-	uint64_t subscriber_lost; /* dropped by full subscriber queues */
-	size_t subscribers;
+	struct reasons *reasons;  /* to name reasons (locked lookups); not freed */
 };
 
 struct debug;
 
-/* Starts the consumer thread on the loader's ring buffer (events must be
+/* Starts the event pump on the loader's ring buffer (events must be
  * enabled in it). Returns 0 or a negative errno, with *what naming the
  * step that failed. */
 int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out,
 		const char **what);
-/* Answers a GET under /debug/. */
-enum MHD_Result debug_handle(struct debug *d, struct MHD_Connection *conn, const char *url);
-void debug_stats(struct debug *d, struct debug_stats *out);
+/* The route of /debug/ (an http_handler; ctx is the debug face). */
+enum MHD_Result debug_handle(void *ctx, struct MHD_Connection *conn, const char *url);
+/* The event metrics (a scrape_source_fn; ctx is the debug face). */
+void debug_metrics(struct expo *e, const struct counters_snapshot *snap, void *ctx);
 /* Ends every stream (before the HTTP server stops). */
 void debug_shutdown(struct debug *d);
 /* Stops the thread; after debug_shutdown() and the HTTP server's stop. */

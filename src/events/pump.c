@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* One consumer thread between the ring buffer and the hub. The decoder's
+ * kallsyms table is this thread's own: the scrape has another. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evrecord.h"
+#include "ksyms.h"
+#include "log.h"
+#include "monotonic.h"
+#include "pump.h"
+#include "ringbuf.h"
+
+/* How long a poll waits: also how soon the thread sees pump_free(). */
+#define POLL_MS 200
+
+struct pump {
+	struct evhub *hub;
+	struct ringbuf *ring;
+	struct evrecord_decoder dec;
+	pthread_t thread;
+	bool thread_started;
+	atomic_bool stop;
+	struct evrecord rec; /* the thread's */
+};
+
+void pump_push(struct pump *p, const struct drop_event *ev)
+{
+	evrecord_decode(&p->rec, ev, &p->dec);
+	evhub_publish(p->hub, &p->rec);
+}
+
+static int on_event(const struct drop_event *ev, void *ctx)
+{
+	pump_push(ctx, ev);
+	return 0;
+}
+
+static void *consume(void *arg)
+{
+	struct pump *p = arg;
+
+	while (!atomic_load(&p->stop)) {
+		int n = ringbuf_poll(p->ring, POLL_MS);
+
+		evrecord_decoder_refresh(&p->dec, (uint64_t)monotonic_s());
+		if (n < 0 && n != -EINTR) {
+			pr_warn("reading drop events: %s\n", strerror(-n));
+			break;
+		}
+	}
+	return NULL;
+}
+
+int pump_new(const struct pump_opts *o, struct pump **out, const char **what)
+{
+	struct pump *p;
+	int err;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->dec.mono_to_real_ns = evrecord_clock_offset();
+	p->dec.reasons = o->reasons;
+	*what = "reading /proc/kallsyms for event stacks";
+	err = evrecord_decoder_load_ksyms(&p->dec);
+	if (err)
+		goto fail;
+	*what = "setting up the event hub";
+	p->hub = evhub_new(o->recent, o->queue, o->max_subs);
+	if (!p->hub) {
+		err = errno ? -errno : -ENOMEM;
+		goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	pump_free(p);
+	return err;
+}
+
+int pump_start(struct pump *p, int ringbuf_fd, const char **what)
+{
+	int err;
+
+	*what = "opening the event ring buffer";
+	p->ring = ringbuf_new(ringbuf_fd, on_event, p);
+	if (!p->ring)
+		return errno ? -errno : -ENOMEM;
+	*what = "starting the event thread";
+	err = pthread_create(&p->thread, NULL, consume, p);
+	if (err)
+		return -err;
+	p->thread_started = true;
+	return 0;
+}
+
+struct evhub *pump_hub(struct pump *p)
+{
+	return p->hub;
+}
+
+void pump_shutdown(struct pump *p)
+{
+	if (p)
+		evhub_shutdown(p->hub);
+}
+
+void pump_free(struct pump *p)
+{
+	if (!p)
+		return;
+	atomic_store(&p->stop, true);
+	if (p->thread_started)
+		pthread_join(p->thread, NULL);
+	ringbuf_free(p->ring);
+	evhub_free(p->hub);
+	ksyms_free(p->dec.ksyms);
+	free(p);
+}
