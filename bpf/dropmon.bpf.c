@@ -327,58 +327,58 @@ static __always_inline bool is_consumed(__u32 reason)
 	return reason == bpf_core_enum_value(enum skb_drop_reason___dm, SKB_CONSUMED___dm);
 }
 
-/* tp_btf: the arguments are typed, so fields are plain loads (no helper). */
+/* One body for both entry points. With tp_btf the arguments are typed, so
+ * fields are plain loads (no helper); where BTF trampolines are missing,
+ * raw_tp reads the same fields with probe reads. btf is a constant in each
+ * entry point, so each gets only its own kind of read: the compiled object
+ * has the instructions of two hand-written bodies, stack slots aside. */
+#define SKB_READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
+
+static __always_inline __u32 dev_netns(struct net_device *dev, bool btf)
+{
+	return btf ? dev->nd_net.net->ns.inum : BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+static __always_inline __u32 sk_netns(struct sock *sk, bool btf)
+{
+	return btf ? sk->__sk_common.skc_net.net->ns.inum
+		   : BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline int on_kfree_skb(__u64 *ctx, bool btf)
+{
+	struct sk_buff *skb = (struct sk_buff *)ctx[0];
+	struct drop_key key = {};
+	struct net_device *dev;
+	struct sock *sk;
+
+	key.reason = read_reason(ctx);
+	if (is_consumed(key.reason))
+		return 0;
+	key.location = ctx[1];
+	dev = SKB_READ(btf, skb, dev);
+	if (dev) {
+		key.ifindex = SKB_READ(btf, dev, ifindex);
+		key.netns = dev_netns(dev, btf);
+	} else {
+		key.ifindex = SKB_READ(btf, skb, skb_iif);
+		sk = SKB_READ(btf, skb, sk);
+		if (sk)
+			key.netns = sk_netns(sk, btf);
+	}
+	if (events_enabled)
+		emit_event(ctx, skb, &key, dev);
+	return count_drop(&key, SKB_READ(btf, skb, len), dev);
+}
+
 SEC("tp_btf/kfree_skb")
 int kfree_skb_btf(__u64 *ctx)
 {
-	struct sk_buff *skb = (struct sk_buff *)ctx[0];
-	struct drop_key key = {};
-	struct net_device *dev;
-	struct sock *sk;
-
-	key.reason = read_reason(ctx);
-	if (is_consumed(key.reason))
-		return 0;
-	key.location = ctx[1];
-	dev = skb->dev;
-	if (dev) {
-		key.ifindex = dev->ifindex;
-		key.netns = dev->nd_net.net->ns.inum;
-	} else {
-		key.ifindex = skb->skb_iif;
-		sk = skb->sk;
-		if (sk)
-			key.netns = sk->__sk_common.skc_net.net->ns.inum;
-	}
-	if (events_enabled)
-		emit_event(ctx, skb, &key, dev);
-	return count_drop(&key, skb->len, dev);
+	return on_kfree_skb(ctx, true);
 }
 
-/* Fallback where BTF trampolines are missing: the same with probe reads. */
 SEC("raw_tp/kfree_skb")
 int kfree_skb_raw(__u64 *ctx)
 {
-	struct sk_buff *skb = (struct sk_buff *)ctx[0];
-	struct drop_key key = {};
-	struct net_device *dev;
-	struct sock *sk;
-
-	key.reason = read_reason(ctx);
-	if (is_consumed(key.reason))
-		return 0;
-	key.location = ctx[1];
-	dev = BPF_CORE_READ(skb, dev);
-	if (dev) {
-		key.ifindex = BPF_CORE_READ(dev, ifindex);
-		key.netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-	} else {
-		key.ifindex = BPF_CORE_READ(skb, skb_iif);
-		sk = BPF_CORE_READ(skb, sk);
-		if (sk)
-			key.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	}
-	if (events_enabled)
-		emit_event(ctx, skb, &key, dev);
-	return count_drop(&key, BPF_CORE_READ(skb, len), dev);
+	return on_kfree_skb(ctx, false);
 }
