@@ -87,8 +87,8 @@ void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 
 int evrecord_decoder_load_ksyms(struct evrecord_decoder *d)
 {
-	d->modules_hash = ksyms_modules_hash(NULL);
-	d->ksyms = ksyms_load(NULL);
+	d->modules_hash = ksyms_modules_hash(d->modules_path);
+	d->ksyms = ksyms_load(d->kallsyms_path);
 	return d->ksyms ? 0 : -errno;
 }
 
@@ -99,7 +99,7 @@ void evrecord_decoder_refresh(struct evrecord_decoder *d, uint64_t now_s)
 	if (!d->ksyms || now_s - d->modules_checked_s < MODULES_CHECK_S)
 		return;
 	d->modules_checked_s = now_s;
-	r = ksyms_refresh(&d->ksyms, &d->modules_hash, NULL, NULL);
+	r = ksyms_refresh(&d->ksyms, &d->modules_hash, d->kallsyms_path, d->modules_path);
 	if (r < 0)
 		pr_warn("cannot reload /proc/kallsyms after a module change: %s\n", strerror(-r));
 	else if (r > 0)

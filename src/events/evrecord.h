@@ -47,6 +47,8 @@ struct evrecord_decoder {
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t modules_hash;	 /* of the modules ksyms was loaded with */
 	uint64_t modules_checked_s;
+	const char *kallsyms_path; /* NULL: /proc/kallsyms (tests: a fixture) */
+	const char *modules_path;  /* NULL: /proc/modules */
 };
 
 /* Fills r from a kernel event: names the reason, symbolizes the location
@@ -54,7 +56,7 @@ struct evrecord_decoder {
  * converts the time. ev must have been bounded (ringbuf.c does). */
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 		     const struct evrecord_decoder *d);
-/* Loads d->ksyms from /proc/kallsyms, remembering the modules it was
+/* Loads d->ksyms from d->kallsyms_path, remembering the modules it was
  * loaded with. Returns 0 or a negative errno (d->ksyms stays NULL). */
 int evrecord_decoder_load_ksyms(struct evrecord_decoder *d);
 /* At most every few seconds (now_s: a monotonic clock in seconds), reloads

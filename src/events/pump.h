@@ -14,10 +14,12 @@
 struct reasons;
 
 struct pump_opts {
-	size_t recent;		 /* events kept for snapshots */
-	size_t queue;		 /* per-subscriber queue */
-	size_t max_subs;	 /* live subscribers at once */
-	struct reasons *reasons; /* to name reasons (locked lookups); not freed */
+	size_t recent;		   /* events kept for snapshots */
+	size_t queue;		   /* per-subscriber queue */
+	size_t max_subs;	   /* live subscribers at once */
+	struct reasons *reasons;   /* to name reasons (locked lookups); not freed */
+	const char *kallsyms_path; /* NULL: /proc/kallsyms */
+	const char *modules_path;  /* NULL: /proc/modules */
 };
 
 struct pump;
