@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "ksyms.h"
 #include "log.h"
 
@@ -178,15 +179,8 @@ static const char *loader_module(struct loader *l, const char *mod, size_t len)
 			return l->last_mod;
 		}
 	}
-	if (l->nmods == l->mods_cap) {
-		size_t cap = l->mods_cap ? l->mods_cap * 2 : 64;
-		const char **p = realloc(l->mods, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		l->mods = p;
-		l->mods_cap = cap;
-	}
+	if (ARRAY_RESERVE(l->mods, l->mods_cap, l->nmods, 64))
+		return NULL;
 	name = arena_store(&l->ks->names, 0, mod, len);
 	if (!name)
 		return NULL;
@@ -212,17 +206,8 @@ static int loader_line(struct loader *l, const char *line)
 	l->saw_addr = true;
 	if (f.type != 't' && f.type != 'T' && f.type != 'w' && f.type != 'W')
 		return 0;
-	if (l->ks->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4096;
-
-		if (cap > SIZE_MAX / sizeof(*s))
-			return -ENOMEM;
-		s = realloc(l->ks->syms, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		l->ks->syms = s;
-		l->cap = cap;
-	}
+	if (ARRAY_RESERVE(l->ks->syms, l->cap, l->ks->count, 4096))
+		return -ENOMEM;
 	s = &l->ks->syms[l->ks->count];
 	s->addr = f.addr;
 	s->module = loader_module(l, f.mod, f.mod_len);

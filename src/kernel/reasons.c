@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <linux/btf.h>
 
+#include "array.h"
 #include "log.h"
 #include "reasons.h"
 #include "strbuf.h"
@@ -99,15 +100,8 @@ static int table_add(struct table *t, uint32_t value, const char *prefix, const 
 	struct reason *r;
 	int err;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-
-		r = realloc(t->ents, cap * sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		t->ents = r;
-		t->cap = cap;
-	}
+	if (ARRAY_RESERVE(t->ents, t->cap, t->n, 256))
+		return -ENOMEM;
 	r = &t->ents[t->n];
 	r->value = value;
 	err = names_add(&t->names, prefix, name, &r->name_off);
@@ -198,15 +192,8 @@ static int read_subsys(struct table *t, const struct btf *btf)
 		if (!name || strncmp(name, SUBSYS_PREFIX, plen) != 0 || value == 0 ||
 		    value > UINT16_MAX || strcmp(name + plen, "NUM") == 0)
 			continue;
-		if (t->nsubsys == t->subsys_cap) {
-			size_t cap = t->subsys_cap ? t->subsys_cap * 2 : 8;
-
-			s = realloc(t->subsys, cap * sizeof(*s));
-			if (!s)
-				return -ENOMEM;
-			t->subsys = s;
-			t->subsys_cap = cap;
-		}
+		if (ARRAY_RESERVE(t->subsys, t->subsys_cap, t->nsubsys, 8))
+			return -ENOMEM;
 		s = &t->subsys[t->nsubsys++];
 		s->id = value;
 		name += plen;

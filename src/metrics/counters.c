@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "array.h"
 #include "counters.h"
 #include "log.h"
 
@@ -181,22 +182,6 @@ static int read_slots(struct counters_reader *r, unsigned int *torn)
 	return 0;
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 256;
-	p = reallocarray(*arr, ncap, elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 static int add_counter(struct counters_reader *r, const void *k, const void *v, void *ctx)
 {
 	struct counters_snapshot *snap = ctx;
@@ -205,7 +190,7 @@ static int add_counter(struct counters_reader *r, const void *k, const void *v, 
 	struct counter_row *row;
 	int err;
 
-	err = grow((void **)&snap->rows, &snap->rows_cap, snap->nrows, sizeof(*snap->rows));
+	err = ARRAY_RESERVE(snap->rows, snap->rows_cap, snap->nrows, 256);
 	if (err)
 		return err;
 	row = &snap->rows[snap->nrows++];
@@ -239,8 +224,7 @@ static int add_overflow(struct counters_reader *r, const void *k, const void *v,
 	struct overflow_row *row;
 	int err;
 
-	err = grow((void **)&snap->overflow, &snap->overflow_cap, snap->noverflow,
-		   sizeof(*snap->overflow));
+	err = ARRAY_RESERVE(snap->overflow, snap->overflow_cap, snap->noverflow, 256);
 	if (err)
 		return err;
 	row = &snap->overflow[snap->noverflow++];
@@ -261,8 +245,7 @@ static int add_device(struct counters_reader *r, const void *k, const void *v, v
 	int err;
 
 	(void)r;
-	err = grow((void **)&snap->devices, &snap->devices_cap, snap->ndevices,
-		   sizeof(*snap->devices));
+	err = ARRAY_RESERVE(snap->devices, snap->devices_cap, snap->ndevices, 256);
 	if (err)
 		return err;
 	row = &snap->devices[snap->ndevices++];
@@ -372,7 +355,7 @@ static int collect_netns_key(struct counters_reader *r, const void *k, const voi
 		netns = ((const struct dev_key *)k)->netns;
 	if (netns != ctx->netns)
 		return 0;
-	err = grow(&ctx->keys, &ctx->cap, ctx->n, ctx->key_size);
+	err = array_reserve(&ctx->keys, &ctx->cap, ctx->n, ctx->key_size, 256);
 	if (err)
 		return err;
 	memcpy((char *)ctx->keys + ctx->n++ * ctx->key_size, k, ctx->key_size);

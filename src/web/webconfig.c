@@ -13,6 +13,7 @@
 
 #include <yaml.h>
 
+#include "array.h"
 #include "webconfig.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -166,18 +167,8 @@ static void node_free(struct node *n)
 
 static int node_add(struct node *n, struct node *kid)
 {
-	if (n->nkids == n->cap) {
-		size_t cap = n->cap ? n->cap * 2 : 8;
-		struct node **kids;
-
-		if (cap > SIZE_MAX / sizeof(*kids))
-			return -ENOMEM;
-		kids = realloc(n->kids, cap * sizeof(*kids));
-		if (!kids)
-			return -ENOMEM;
-		n->kids = kids;
-		n->cap = cap;
-	}
+	if (ARRAY_RESERVE(n->kids, n->cap, n->nkids, 8))
+		return -ENOMEM;
 	n->kids[n->nkids++] = kid;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "pcapng.h"
 
 #define BT_SHB 0x0A0D0D0Au
@@ -164,22 +165,11 @@ static int find_iface(const struct pcapng_writer *w, uint32_t netns, uint32_t if
  * out always has its entry. */
 static int reserve_iface(struct pcapng_writer *w)
 {
-	struct iface *p;
-	size_t cap;
-
 	if (w->count < w->cap)
 		return 0;
 	if (w->count >= INT_MAX) /* ids are ints */
 		return -ENOSPC;
-	cap = w->cap ? w->cap * 2 : 8;
-	if (cap > SIZE_MAX / sizeof(*p))
-		return -ENOMEM;
-	p = realloc(w->ifaces, cap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	w->ifaces = p;
-	w->cap = cap;
-	return 0;
+	return ARRAY_RESERVE(w->ifaces, w->cap, w->count, 8);
 }
 
 int pcapng_interface(struct pcapng_writer *w, uint32_t netns, uint32_t ifindex, uint16_t linktype,
