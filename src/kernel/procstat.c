@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "parse.h"
 #include "procstat.h"
 
@@ -29,44 +30,6 @@ static int parse_field(const char *s, uint64_t *out)
 	return parse_u64(s, 0, UINT64_MAX, out) ? -EINVAL : 0;
 }
 
-/* Reads all of a small file into buf[size], NUL-terminated; -EINVAL when it
- * does not fit or holds a NUL, which no procfs text file does. */
-static int read_small(int dfd, const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	int fd = -1, err = 0;
-
-	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size - 1) {
-			err = -EINVAL;
-			goto cleanup;
-		}
-	}
-	buf[len] = '\0';
-	if (strlen(buf) != len)
-		err = -EINVAL;
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	return err;
-}
-
 /* "PID (COMM) STATE FIELD4 ...": comm is whatever the process called itself,
  * spaces and ')' included, so the fields start after the last ')'. */
 static int read_stat(int pid_fd, struct procstat *out)
@@ -76,7 +39,7 @@ static int read_stat(int pid_fd, struct procstat *out)
 	long ticks, page;
 	int n, err = 0;
 
-	err = read_small(pid_fd, "stat", buf, sizeof(buf));
+	err = file_read_small(pid_fd, "stat", buf, sizeof(buf));
 	if (err)
 		goto cleanup;
 	p = buf + strspn(buf, "0123456789");
@@ -127,47 +90,6 @@ cleanup:
 	return err;
 }
 
-/* Calls fn on each line of dfd/path (newline stripped) until it returns
- * nonzero; returns that, 0 at the end, or a negative errno. */
-static int for_each_line(int dfd, const char *path, int (*fn)(char *line, void *arg), void *arg)
-{
-	char *line = NULL;
-	size_t size = 0;
-	ssize_t len;
-	FILE *f = NULL;
-	int fd, err = 0;
-
-	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto cleanup;
-	}
-	while ((len = getline(&line, &size, f)) > 0) {
-		if ((size_t)len != strlen(line)) {
-			err = -EINVAL;
-			goto cleanup;
-		}
-		if (line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		err = fn(line, arg);
-		if (err)
-			goto cleanup;
-	}
-	if (ferror(f))
-		err = -EIO;
-cleanup:
-	free(line);
-	if (f)
-		fclose(f);
-	return err;
-}
-
 /* "btime SECONDS": returns 1 when found. */
 static int btime_line(char *line, void *arg)
 {
@@ -201,7 +123,7 @@ static int limits_line(char *line, void *arg)
 /* Not finding the line is as malformed as a bad one. */
 static int find_line(int dfd, const char *path, int (*fn)(char *line, void *arg), uint64_t *out)
 {
-	int r = for_each_line(dfd, path, fn, out);
+	int r = file_each_line(dfd, path, fn, out);
 
 	if (r == 0)
 		return -EINVAL;

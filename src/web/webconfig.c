@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "array.h"
+#include "file.h"
 #include "webconfig.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -459,63 +460,6 @@ static int want_map(const struct ctx *c, const struct node *v, const char *what,
 	return 0;
 }
 
-static int read_file(const char *path, char **out, size_t *outlen)
-{
-	size_t cap = 0, len = 0;
-	char *buf = NULL, *tmp;
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		/* One byte more than the limit tells "too big" from "just fits". */
-		if (cap - len < 2) {
-			cap = cap ? cap * 2 : 4096;
-			if (cap > FILE_MAX + 2)
-				cap = FILE_MAX + 2;
-			/* Not realloc: the old buffer may hold a private key,
-			 * and is wiped before it is freed. */
-			tmp = malloc(cap);
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			if (buf) {
-				memcpy(tmp, buf, len);
-				explicit_bzero(buf, len);
-				free(buf);
-			}
-			buf = tmp;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > FILE_MAX) {
-			err = -EFBIG;
-			goto cleanup;
-		}
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-cleanup:
-	if (buf)
-		explicit_bzero(buf, len);
-	free(buf);
-	close(fd);
-	return err;
-}
-
 /* One of cert, key, client_ca: given inline or as a file, not both. */
 struct pem_src {
 	const char *name;
@@ -574,7 +518,7 @@ static int pem_load(const struct ctx *c, const struct pem_src *src, char **out)
 		path = NULL;
 	if (!path)
 		return fail(c, 0, -ENOMEM, "out of memory");
-	err = read_file(path, &text, &len);
+	err = file_read_alloc(AT_FDCWD, path, FILE_MAX, &text, &len);
 	shown(path, pb, sizeof(pb));
 	if (err == -EFBIG)
 		err = fail(c, src->key->line, err,
@@ -992,7 +936,7 @@ int web_config_load(const char *path, struct web_config **out, char *err, size_t
 		err[0] = '\0';
 	if (!path || !out)
 		return fail(&c, 0, -EINVAL, "no file to load");
-	ret = read_file(path, &text, &len);
+	ret = file_read_alloc(AT_FDCWD, path, FILE_MAX, &text, &len);
 	if (ret == -EFBIG) {
 		fail(&c, 0, ret, "larger than 1 MiB");
 		goto cleanup;

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Reading whole files and lines, bounded. Paths are relative to dfd (a
+ * directory, such as a /proc or a fixture tree, or AT_FDCWD). */
+#ifndef DROPMON_FILE_H
+#define DROPMON_FILE_H
+
+#include <stddef.h>
+
+/* Reads all of a small file into buf[size], NUL-terminated: 0, a negative
+ * errno, or -EINVAL when it holds a NUL (which no procfs or sysfs text file
+ * does) or does not fit: at most size - 2 bytes do, as procfs files cannot
+ * be sized beforehand. */
+int file_read_small(int dfd, const char *path, char *buf, size_t size);
+/* Calls fn on each line (newline stripped) until it returns nonzero;
+ * returns that, 0 at the end, -EINVAL for a line with a NUL byte, or a
+ * negative errno. */
+int file_each_line(int dfd, const char *path, int (*fn)(char *line, void *arg), void *arg);
+/* Reads all of a file of at most max bytes into a new NUL-terminated buffer
+ * (*out, free() it; *outlen its length): 0, -EFBIG when larger, or a
+ * negative errno. The file may hold a secret (a private key): every buffer
+ * given back to the allocator on the way is wiped first. */
+int file_read_alloc(int dfd, const char *path, size_t max, char **out, size_t *outlen);
+
+#endif
