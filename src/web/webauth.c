@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* HTTP basic auth: bcrypt through libxcrypt, one check at a time, and a
- * cache of keyed digests of good credentials so that a scrape every few
- * seconds does not pay for bcrypt each time. */
+ * cache of keyed digests (GnuTLS's HMAC-SHA256) of good credentials so that
+ * a scrape every few seconds does not pay for bcrypt each time. */
 #include <crypt.h>
 #include <errno.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "webauth.h"
 
@@ -20,7 +21,7 @@
 #define DUMMY_COST 10	 /* Go's bcrypt.DefaultCost */
 #define CACHE_ENTRIES 64 /* a few scrapers per user, a few users */
 #define KEY_LEN 32
-#define DIGEST_LEN 32
+#define DIGEST_LEN 32 /* HMAC-SHA256 */
 
 /* What an unknown user is checked against, its cost patched in. Valid
  * salt, so crypt_r really does the work; the last character of the hash
@@ -28,13 +29,6 @@
  * can ever give this string. */
 static const char dummy_hash[] = "$2b$10$DropmonUnknownUserSaluNoPasswordHashesToThisValue0123";
 _Static_assert(sizeof(dummy_hash) == BCRYPT_LEN + 1, "dummy_hash is a bcrypt hash");
-
-struct sha256 {
-	uint32_t h[8];
-	uint64_t len; /* bytes so far */
-	unsigned char buf[64];
-	size_t nbuf;
-};
 
 struct wa_user {
 	char *name;		   /* NULL: matches nobody */
@@ -64,135 +58,6 @@ struct webauth {
 	struct wa_user *users;
 	size_t nusers;
 };
-
-/* --- SHA-256, FIPS 180-4 ------------------------------------------------ */
-
-static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-	0xc67178f2,
-};
-
-static uint32_t ror32(uint32_t x, unsigned int n)
-{
-	return x >> n | x << (32 - n);
-}
-
-static uint32_t load_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void store_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static void sha256_block(uint32_t h[8], const unsigned char *p)
-{
-	uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = load_be32(p + 4 * i);
-	for (i = 16; i < 64; i++) {
-		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ w[i - 15] >> 3;
-		uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ w[i - 2] >> 10;
-
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-	for (i = 0; i < 64; i++) {
-		t1 = k + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
-		     sha256_k[i] + w[i];
-		t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		k = g, g = f, f = e, e = d + t1;
-		d = c, c = b, b = a, a = t1 + t2;
-	}
-	h[0] += a, h[1] += b, h[2] += c, h[3] += d;
-	h[4] += e, h[5] += f, h[6] += g, h[7] += k;
-	/* The schedule is derived from the password. */
-	explicit_bzero(w, sizeof(w));
-}
-
-static void sha256_init(struct sha256 *s)
-{
-	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-
-	memcpy(s->h, h0, sizeof(h0));
-	s->len = 0;
-	s->nbuf = 0;
-}
-
-static void sha256_update(struct sha256 *s, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	s->len += len;
-	if (s->nbuf) {
-		size_t n = sizeof(s->buf) - s->nbuf;
-
-		if (n > len)
-			n = len;
-		memcpy(s->buf + s->nbuf, p, n);
-		s->nbuf += n;
-		p += n;
-		len -= n;
-		if (s->nbuf < sizeof(s->buf))
-			return;
-		sha256_block(s->h, s->buf);
-		s->nbuf = 0;
-	}
-	for (; len >= sizeof(s->buf); p += sizeof(s->buf), len -= sizeof(s->buf))
-		sha256_block(s->h, p);
-	/* memcpy's pointers must be valid even for 0 bytes, and data may be NULL. */
-	if (len)
-		memcpy(s->buf, p, len);
-	s->nbuf = len;
-}
-
-static void sha256_final(struct sha256 *s, unsigned char out[DIGEST_LEN])
-{
-	uint64_t bits = s->len * 8;
-	int i;
-
-	s->buf[s->nbuf++] = 0x80;
-	if (s->nbuf > 56) {
-		memset(s->buf + s->nbuf, 0, sizeof(s->buf) - s->nbuf);
-		sha256_block(s->h, s->buf);
-		s->nbuf = 0;
-	}
-	memset(s->buf + s->nbuf, 0, 56 - s->nbuf);
-	for (i = 0; i < 8; i++)
-		s->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha256_block(s->h, s->buf);
-	for (i = 0; i < 8; i++)
-		store_be32(out + 4 * i, s->h[i]);
-}
-
-void webauth_sha256(const void *data, size_t len, unsigned char out[32])
-{
-	const unsigned char *p = data;
-	struct sha256 s;
-
-	/* In uneven pieces, as the digests feed it: then the test vectors
-	 * cover sha256_update()'s buffering too. */
-	sha256_init(&s);
-	sha256_update(&s, p, len / 3);
-	sha256_update(&s, p ? p + len / 3 : NULL, len - len / 3);
-	sha256_final(&s, out);
-}
 
 /* --- bcrypt hashes -------------------------------------------------------- */
 
@@ -231,18 +96,6 @@ bool webauth_hash_valid(const char *hash)
 	return true;
 }
 
-/* No early exit: the time does not depend on where x and y differ. */
-static bool ct_equal(const void *x, const void *y, size_t n)
-{
-	const volatile unsigned char *p = x, *q = y;
-	unsigned char diff = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		diff |= p[i] ^ q[i];
-	return diff == 0;
-}
-
 /* Call with bcrypt_mu held. */
 static bool bcrypt_match(struct webauth *a, const char *password, const char *hash)
 {
@@ -254,26 +107,38 @@ static bool bcrypt_match(struct webauth *a, const char *password, const char *ha
 	 * for a password of CRYPT_MAX_PASSPHRASE_SIZE bytes or more. */
 	if (!got || got[0] == '*' || strnlen(got, BCRYPT_LEN + 1) != BCRYPT_LEN)
 		return false;
-	return ct_equal(got, hash, BCRYPT_LEN);
+	/* gnutls_memcmp has no early exit: the time does not depend on where
+	 * the strings differ. 0 when equal. */
+	return gnutls_memcmp(got, hash, BCRYPT_LEN) == 0;
 }
 
 /* --- the cache of good credentials ---------------------------------------- */
 
 /* Keyed, so that a memory dump does not give a fast hash of the password to
  * attack offline; with the user's hash in it, an entry vouches only for what
- * bcrypt checked. The strings go in with their NULs, which separate them. */
-static void cred_digest(const struct webauth *a, const char *user, const char *password,
+ * bcrypt checked. The strings go in with their NULs, which separate them
+ * (neither user nor password can hold one), so no two credentials give the
+ * same message. False when there is no digest (out of memory, or GnuTLS
+ * failed): then out means nothing, and the caller must neither look it up
+ * nor add it. */
+static bool cred_digest(const struct webauth *a, const char *user, const char *password,
 			const char *hash, unsigned char out[DIGEST_LEN])
 {
-	struct sha256 s;
+	size_t ulen = strlen(user) + 1, plen = strlen(password) + 1;
+	size_t len = ulen + plen + BCRYPT_LEN;
+	char *msg = malloc(len);
+	int ret;
 
-	sha256_init(&s);
-	sha256_update(&s, a->key, sizeof(a->key));
-	sha256_update(&s, user, strlen(user) + 1);
-	sha256_update(&s, password, strlen(password) + 1);
-	sha256_update(&s, hash, BCRYPT_LEN);
-	sha256_final(&s, out);
-	explicit_bzero(&s, sizeof(s));
+	if (!msg)
+		return false;
+	memcpy(msg, user, ulen);
+	memcpy(msg + ulen, password, plen);
+	memcpy(msg + ulen + plen, hash, BCRYPT_LEN);
+	ret = gnutls_hmac_fast(GNUTLS_MAC_SHA256, a->key, sizeof(a->key), msg, len, out);
+	/* It holds the password. */
+	explicit_bzero(msg, len);
+	free(msg);
+	return ret >= 0;
 }
 
 static bool cache_hit(struct webauth *a, size_t user, const unsigned char *digest)
@@ -286,7 +151,7 @@ static bool cache_hit(struct webauth *a, size_t user, const unsigned char *diges
 	/* Every entry is compared whole, hit or not. */
 	for (i = 0; i < CACHE_ENTRIES; i++) {
 		const struct cache_entry *e = &a->cache[i];
-		bool same = ct_equal(e->digest, digest, DIGEST_LEN);
+		bool same = gnutls_memcmp(e->digest, digest, DIGEST_LEN) == 0;
 
 		if (same & (e->last_used != 0) & (e->user == user))
 			hit = i;
@@ -335,23 +200,6 @@ static size_t find_user(const struct webauth *a, const char *name)
 	return a->nusers;
 }
 
-static int make_key(unsigned char *key, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = getrandom(key + got, len - got, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += (size_t)n;
-	}
-	return 0;
-}
-
 struct webauth *webauth_new(const struct web_user *users, size_t nusers)
 {
 	struct webauth *a = calloc(1, sizeof(*a));
@@ -393,8 +241,9 @@ struct webauth *webauth_new(const struct web_user *users, size_t nusers)
 	a->dummy[4] = (char)('0' + cost / 10);
 	a->dummy[5] = (char)('0' + cost % 10);
 	/* Without a secret key the digests would be a fast hash of the
-	 * password: rather no cache, slow but still right. */
-	a->cache_on = make_key(a->key, sizeof(a->key)) == 0;
+	 * password: rather no cache, slow but still right. GNUTLS_RND_KEY is
+	 * the level GnuTLS keeps for long-term keys. */
+	a->cache_on = gnutls_rnd(GNUTLS_RND_KEY, a->key, sizeof(a->key)) == 0;
 	return a;
 err:
 	webauth_free(a);
@@ -493,7 +342,7 @@ bool webauth_check(struct webauth *a, const char *user, const char *password)
 	unsigned char digest[DIGEST_LEN];
 	const char *hash;
 	size_t idx;
-	bool ok;
+	bool ok, have_digest;
 
 	/* With no users there is nothing to find out by timing. */
 	if (!a || !user || !password || !a->nusers)
@@ -502,19 +351,21 @@ bool webauth_check(struct webauth *a, const char *user, const char *password)
 	/* An unknown user takes the same steps, against the dummy hash; the
 	 * cache never has its index. */
 	hash = idx < a->nusers ? a->users[idx].hash : a->dummy;
-	cred_digest(a, user, password, hash, digest);
-	if (cache_hit(a, idx, digest)) {
+	/* Without a digest (out of memory, or GnuTLS failed) the cache is
+	 * left alone: a miss, and bcrypt alone decides. */
+	have_digest = cred_digest(a, user, password, hash, digest);
+	if (have_digest && cache_hit(a, idx, digest)) {
 		ok = true;
 		goto out;
 	}
 	pthread_mutex_lock(&a->bcrypt_mu);
 	/* Requests with the same credentials queue here together: the first
 	 * one's bcrypt is enough for them all. */
-	if (cache_hit(a, idx, digest)) {
+	if (have_digest && cache_hit(a, idx, digest)) {
 		ok = true;
 	} else {
 		ok = bcrypt_match(a, password, hash) && idx < a->nusers;
-		if (ok)
+		if (ok && have_digest)
 			cache_add(a, idx, digest);
 	}
 	pthread_mutex_unlock(&a->bcrypt_mu);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* HTTP basic authentication against the bcrypt hashes of basic_auth_users.
  * A bcrypt check costs tens of milliseconds by design: good credentials are
- * remembered (as a salted digest, never the password), and only one check
+ * remembered (as a keyed digest, never the password), and only one check
  * runs at a time so a flood of bad passwords cannot take every CPU. */
 #ifndef DROPMON_WEBAUTH_H
 #define DROPMON_WEBAUTH_H
@@ -33,7 +33,5 @@ bool webauth_hash_valid(const char *hash);
 /* Number of bcrypt computations so far (cache misses and unknown users);
  * the unit tests prove the cache with it. */
 unsigned long webauth_bcrypt_count(const struct webauth *a);
-/* SHA-256 of data, as the cache's digests use it; exposed for the unit test. */
-void webauth_sha256(const void *data, size_t len, unsigned char out[32]);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for webauth: bcrypt checks ($2a$, $2b$, $2y$, hashes made by
  * other implementations), the cache of good credentials seen through the
- * bcrypt counter, threads, and the SHA-256 behind the cache. Hashes made
- * here use cost 4 to keep the tests fast. */
+ * bcrypt counter, threads, and what happens when GnuTLS fails under the
+ * cache. Hashes made here use cost 4 to keep the tests fast. */
 #include <crypt.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -18,9 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <cmocka.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
 #include "webauth.h"
 
@@ -85,54 +88,49 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void assert_sha256(const void *data, size_t len, const char *hex)
-{
-	unsigned char got[32];
-	char got_hex[65];
-	size_t i;
+/* GnuTLS's calls, webauth's and its own, come here first: a definition in
+ * the program goes before the shared library's. Each does the real work
+ * (through other GnuTLS functions, or the kernel) unless told to fail. */
+static atomic_bool hmac_fails, rnd_fails;
+static atomic_ulong nhmac, nrnd;
 
-	webauth_sha256(data, len, got);
-	for (i = 0; i < sizeof(got); i++)
-		snprintf(got_hex + 2 * i, 3, "%02x", got[i]);
-	assert_string_equal(got_hex, hex);
+int gnutls_hmac_fast(gnutls_mac_algorithm_t algo, const void *key, size_t keylen, const void *text,
+		     size_t textlen, void *digest)
+{
+	gnutls_hmac_hd_t h;
+	int ret;
+
+	atomic_fetch_add(&nhmac, 1);
+	ret = gnutls_hmac_init(&h, algo, key, keylen);
+	if (ret < 0)
+		return ret;
+	ret = gnutls_hmac(h, text, textlen);
+	gnutls_hmac_deinit(h, digest);
+	/* A failure that leaves the right digest in place: webauth must
+	 * not use it anyway. */
+	return atomic_load(&hmac_fails) ? GNUTLS_E_INTERNAL_ERROR : ret;
 }
 
-/* FIPS 180-4's examples, and lengths around the padding's block boundary
- * (expected values from Python's hashlib). */
-static void test_sha256_vectors(void **state)
+int gnutls_rnd(gnutls_rnd_level_t level, void *data, size_t len)
 {
-	static const struct {
-		size_t len;
-		const char *hex;
-	} as[] = {
-		{ 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318" },
-		{ 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a" },
-		{ 63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34" },
-		{ 64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb" },
-		{ 65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0" },
-		{ 119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb" },
-		{ 120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c" },
-		{ 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0" },
-	};
-	const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-	const char *m896 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
-			   "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
-	char *buf = malloc(1000000);
-	size_t i;
+	unsigned char *p = data;
 
-	(void)state;
-	assert_sha256("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	assert_sha256(NULL, 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	assert_sha256("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	assert_sha256(m448, strlen(m448),
-		      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	assert_sha256(m896, strlen(m896),
-		      "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
-	assert_non_null(buf);
-	memset(buf, 'a', 1000000);
-	for (i = 0; i < sizeof(as) / sizeof(as[0]); i++)
-		assert_sha256(buf, as[i].len, as[i].hex);
-	free(buf);
+	(void)level;
+	atomic_fetch_add(&nrnd, 1);
+	if (atomic_load(&rnd_fails))
+		return GNUTLS_E_RANDOM_FAILED;
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return GNUTLS_E_RANDOM_FAILED;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static void test_hash_valid(void **state)
@@ -667,6 +665,70 @@ static void test_slow_bcrypt(void **state)
 	webauth_free(a);
 }
 
+/* Without a digest the cache is a miss: bcrypt still answers, right, and
+ * a failed HMAC neither finds nor adds an entry. */
+static void test_hmac_fails(void **state)
+{
+	char hash[HASH_SIZE];
+	struct user u[1] = { { "alice", hash } };
+	struct webauth *a;
+	unsigned long calls = atomic_load(&nhmac);
+
+	(void)state;
+	make_hash("$2b$", 4, "pw", hash);
+	a = auth_new(u, 1);
+	atomic_store(&hmac_fails, true);
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_int_equal(webauth_bcrypt_count(a), 2);
+	assert_false(webauth_check(a, "alice", "pW"));
+	assert_false(webauth_check(a, "mallory", "pw"));
+	assert_int_equal(webauth_bcrypt_count(a), 4);
+	/* webauth really did ask GnuTLS (the stand-in above) each time. */
+	assert_true(atomic_load(&nhmac) >= calls + 4);
+	atomic_store(&hmac_fails, false);
+	/* Nothing was added while it failed. */
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_int_equal(webauth_bcrypt_count(a), 5);
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_int_equal(webauth_bcrypt_count(a), 5);
+	/* In the cache now, yet a failed HMAC does not look it up, even
+	 * with the right digest in hand. */
+	atomic_store(&hmac_fails, true);
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_int_equal(webauth_bcrypt_count(a), 6);
+	assert_false(webauth_check(a, "alice", "pW"));
+	assert_int_equal(webauth_bcrypt_count(a), 7);
+	atomic_store(&hmac_fails, false);
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_int_equal(webauth_bcrypt_count(a), 7);
+	webauth_free(a);
+}
+
+/* No random key, no cache: every check is a bcrypt, and still right. */
+static void test_no_key(void **state)
+{
+	char hash[HASH_SIZE];
+	struct user u[1] = { { "alice", hash } };
+	struct webauth *a;
+	unsigned long calls = atomic_load(&nrnd);
+
+	(void)state;
+	make_hash("$2b$", 4, "pw", hash);
+	atomic_store(&rnd_fails, true);
+	a = auth_new(u, 1);
+	atomic_store(&rnd_fails, false);
+	assert_true(atomic_load(&nrnd) > calls);
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_true(webauth_check(a, "alice", "pw"));
+	assert_int_equal(webauth_bcrypt_count(a), 3);
+	assert_false(webauth_check(a, "alice", "pW"));
+	assert_false(webauth_check(a, "bob", "pw"));
+	assert_int_equal(webauth_bcrypt_count(a), 5);
+	webauth_free(a);
+}
+
 static void expect_basic(const char *value, int want, const char *user, const char *password)
 {
 	char buf[128];
@@ -715,7 +777,6 @@ static void test_parse_basic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_hash_valid),
 		cmocka_unit_test(test_parse_basic),
 		cmocka_unit_test(test_good_and_wrong),
@@ -732,6 +793,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_eviction, many_setup, many_teardown),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_slow_bcrypt),
+		cmocka_unit_test(test_hmac_fails),
+		cmocka_unit_test(test_no_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
