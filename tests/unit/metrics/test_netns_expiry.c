@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for netns_expiry: namespaces come and go in a fake proc tree,
+ * the clock is the test's, and the forget hook removes rows from the test's
+ * snapshot as counters_forget_netns() removes them from the maps. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "metrics_fixture.h"
+#include "netns.h"
+#include "netns_expiry.h"
+#include "series.h"
+
+#ifndef FIXTURES
+#error "FIXTURES must name the tests/fixtures directory"
+#endif
+
+#define NS_A 4026532100u
+#define NS_B 4026532200u
+#define NS_C 4026532300u
+
+#define GRACE 30
+#define REFRESH 5
+
+#define DO_WORK 0xffffffff81000210ull
+
+struct alive {
+	uint32_t inode;
+	const char *name;
+};
+
+struct fixture {
+	char dir[64];
+	char proc[128];
+	struct alive alive[4];
+	size_t nalive;
+	bool scan_fails;
+	unsigned int scans;
+	/* forget hook: its calls, and what it answers */
+	unsigned int forgets;
+	uint32_t forgot;
+	int busy_left; /* answer -EBUSY this many times */
+	int fail_with; /* else, when nonzero, this error once */
+	struct counters_snapshot snap;
+	struct netns_expiry *x;
+	struct strbuf out;
+};
+
+/* Writes proc/self/mountinfo with a /run/netns mount for each namespace
+ * alive, and scans it. */
+static struct netns_table *scan(void *ctx)
+{
+	struct fixture *fx = ctx;
+	char path[192], line[256];
+	struct strbuf sb = STRBUF_INIT;
+	struct netns_table *t;
+
+	fx->scans++;
+	if (fx->scan_fails) {
+		errno = EACCES;
+		return NULL;
+	}
+	for (size_t i = 0; i < fx->nalive; i++) {
+		snprintf(line, sizeof(line),
+			 "%zu 25 0:4 net:[%u] /run/netns/%s rw - nsfs nsfs rw\n", 600 + i,
+			 fx->alive[i].inode, fx->alive[i].name);
+		assert_int_equal(strbuf_puts(&sb, line), 0);
+	}
+	snprintf(path, sizeof(path), "%s/self/mountinfo", fx->proc);
+	assert_int_equal(testfs_write(path, sb.len ? sb.buf : "", sb.len), 0);
+	strbuf_free(&sb);
+	t = netns_scan(fx->proc);
+	assert_non_null(t);
+	return t;
+}
+
+static int forget(uint32_t inode, void *ctx)
+{
+	struct fixture *fx = ctx;
+
+	fx->forgets++;
+	fx->forgot = inode;
+	if (fx->busy_left > 0) {
+		fx->busy_left--;
+		return -EBUSY;
+	}
+	if (fx->fail_with) {
+		int err = fx->fail_with;
+
+		fx->fail_with = 0;
+		return err;
+	}
+	return snap_forget_netns(&fx->snap, inode);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct netns_expiry_opts o = {
+		.grace_s = GRACE,
+		.refresh_s = REFRESH,
+		.scan = scan,
+		.forget = forget,
+	};
+	char self[192];
+
+	if (!fx || testfs_mkdir(fx->dir, sizeof(fx->dir), "netns-expiry")) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->proc, sizeof(fx->proc), "%s/proc", fx->dir);
+	snprintf(self, sizeof(self), "%s/self", fx->proc);
+	if (mkdir(fx->proc, 0700) || mkdir(self, 0700))
+		return -1;
+	o.ctx = fx;
+	fx->x = netns_expiry_new(&o);
+	if (!fx->x)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	int err;
+
+	netns_expiry_free(fx->x);
+	counters_snapshot_free(&fx->snap);
+	strbuf_free(&fx->out);
+	err = testfs_rmtree(fx->dir);
+	free(fx);
+	return err;
+}
+
+static void set_alive(struct fixture *fx, size_t n, const struct alive *alive)
+{
+	assert_true(n <= sizeof(fx->alive) / sizeof(fx->alive[0]));
+	memcpy(fx->alive, alive, n * sizeof(*alive));
+	fx->nalive = n;
+}
+
+static const char *render_info(struct fixture *fx)
+{
+	struct expo e;
+
+	strbuf_reset(&fx->out);
+	expo_init(&e, &fx->out, EXPO_TEXT);
+	netns_expiry_render(fx->x, &e);
+	assert_int_equal(fx->out.err, 0);
+	return fx->out.buf;
+}
+
+#define INFO_HEAD                                                                                  \
+	"# HELP dropmon_netns_info Name of each network namespace in the drop series: its "        \
+	"ip-netns (or other bind mount) name, else the command of a process living in it.\n"       \
+	"# TYPE dropmon_netns_info gauge\n"
+
+/* Every netns of the rows is known (0 is no netns), sorted by inode, named
+ * after its mount; one never seen alive is unnamed. Scans happen at most
+ * every REFRESH seconds, and names follow them. */
+static void test_names(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive alive[] = { { NS_B, "red" }, { NS_A, "blue" } };
+	const struct alive renamed[] = { { NS_B, "green" }, { NS_A, "blue" } };
+
+	set_alive(fx, 2, alive);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_B, 1, 1);
+	snap_row(&fx->snap, DO_WORK, 3, 1, 0, 1, 1);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_C, 1, 1);
+	snap_row(&fx->snap, DO_WORK, 3, 2, NS_A, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	assert_int_equal(fx->scans, 1);
+	assert_non_null(netns_expiry_table(fx->x));
+	assert_int_equal(netns_expiry_count(fx->x), 3);
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
+				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n"
+				      "dropmon_netns_info{netns=\"4026532300\",name=\"\"} 1\n");
+
+	/* Renamed, but not rescanned before REFRESH seconds. */
+	set_alive(fx, 2, renamed);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 104.9));
+	assert_int_equal(fx->scans, 1);
+	assert_string_equal(netns_expiry_name(fx->x, NS_B), "red");
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 105));
+	assert_int_equal(fx->scans, 2);
+	assert_string_equal(netns_expiry_name(fx->x, NS_B), "green");
+	assert_null(netns_expiry_name(fx->x, 0));
+	assert_int_equal(fx->forgets, 0);
+}
+
+/* A namespace that disappears keeps its name (and its rows are left alone)
+ * for the grace period; then it is forgotten once, its rows go, and the
+ * update says so. The other namespace is untouched. */
+static void test_grace_then_forget(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive both[] = { { NS_A, "blue" }, { NS_B, "red" } };
+	const struct alive only_b[] = { { NS_B, "red" } };
+	double t;
+
+	set_alive(fx, 2, both);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_A, 1, 1);
+	snap_row(&fx->snap, DO_WORK + 8, 3, 1, NS_A, 1, 1);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_B, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	set_alive(fx, 1, only_b);
+	/* Seen gone at the scan of 110: the grace period runs from there. */
+	for (t = 110; t < 110 + GRACE; t += 1) {
+		assert_false(netns_expiry_update(fx->x, &fx->snap, t));
+		assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+	}
+	assert_int_equal(fx->forgets, 0);
+	assert_int_equal(fx->snap.nrows, 3);
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
+				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
+
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 110 + GRACE));
+	assert_int_equal(fx->forgets, 1);
+	assert_int_equal(fx->forgot, NS_A);
+	assert_int_equal(fx->snap.nrows, 1);
+	assert_null(netns_expiry_name(fx->x, NS_A));
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
+	/* Forgotten once only. */
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 200));
+	assert_int_equal(fx->forgets, 1);
+}
+
+/* Right before a removal the namespaces are scanned again, when the
+ * update did not scan already: an inode that is alive again (reused by a
+ * new namespace) is kept, and its grace period starts over. */
+static void test_rescan_before_forget(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive both[] = { { NS_A, "blue" }, { NS_B, "red" } };
+	const struct alive only_b[] = { { NS_B, "red" } };
+	const struct alive reused[] = { { NS_A, "new" }, { NS_B, "red" } };
+
+	set_alive(fx, 2, both);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_A, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	set_alive(fx, 1, only_b);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 110));
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 137));
+	assert_int_equal(fx->scans, 3);
+	/* At 140 the last scan (137) is recent: the removal scans once more. */
+	set_alive(fx, 2, reused);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 110 + GRACE));
+	assert_int_equal(fx->scans, 4);
+	assert_int_equal(fx->forgets, 0);
+	/* Alive from then on: no removal a grace period after 110 either. */
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 145));
+	assert_string_equal(netns_expiry_name(fx->x, NS_A), "new");
+	/* Gone again at 150: a whole new grace period from there. */
+	set_alive(fx, 1, only_b);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 150));
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 150 + GRACE - 1));
+	assert_int_equal(fx->forgets, 0);
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 150 + GRACE));
+	assert_int_equal(fx->forgets, 1);
+}
+
+/* A removal answered -EBUSY is not lost: the namespace stays known (name
+ * included), is not tried again before REFRESH seconds, then is. Another
+ * error is retried at the next update. */
+static void test_busy_retried(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive both[] = { { NS_A, "blue" }, { NS_B, "red" } };
+	const struct alive only_b[] = { { NS_B, "red" } };
+
+	set_alive(fx, 2, both);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_A, 1, 1);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_B, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	set_alive(fx, 1, only_b);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 110));
+
+	fx->busy_left = 2;
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 140));
+	assert_int_equal(fx->forgets, 1);
+	assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 144.9));
+	assert_int_equal(fx->forgets, 1);
+	/* Busy again at 145: postponed to 150. */
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 145));
+	assert_int_equal(fx->forgets, 2);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 149));
+	assert_int_equal(fx->forgets, 2);
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
+				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
+
+	/* Some other error: kept, and tried at the very next update. */
+	fx->fail_with = -EIO;
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 150));
+	assert_int_equal(fx->forgets, 3);
+	assert_int_equal(fx->snap.nrows, 2);
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 150.5));
+	assert_int_equal(fx->forgets, 4);
+	assert_int_equal(fx->forgot, NS_A);
+	assert_int_equal(fx->snap.nrows, 1);
+	assert_null(netns_expiry_name(fx->x, NS_A));
+}
+
+/* Without any table (the first scan failed) nothing is tracked or
+ * removed; the next update scans again. */
+static void test_scan_fails(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive a[] = { { NS_A, "blue" } };
+
+	set_alive(fx, 1, a);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_A, 1, 1);
+	fx->scan_fails = true;
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	assert_null(netns_expiry_table(fx->x));
+	assert_int_equal(netns_expiry_count(fx->x), 0);
+	assert_string_equal(render_info(fx), INFO_HEAD);
+	fx->scan_fails = false;
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100.5));
+	assert_int_equal(fx->scans, 2);
+	assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+}
+
+/* The scrape's order, on the test's snapshot: update (re-read when it
+ * removed), build, render. The series of a vanished namespace are shown,
+ * device name and netns name included, for the grace period, then go. */
+static void test_series_expire(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive both[] = { { NS_A, "blue" }, { NS_B, "red" } };
+	const struct alive only_b[] = { { NS_B, "red" } };
+	struct reasons *r = fixture_reasons(fx->dir);
+	struct series_opts so = { .kallsyms_path = FIXTURES "/ksyms/basic", .reasons = r };
+	struct series_set *set = series_new(&so, 0);
+	const char *a_line = "dropmon_drops_total{reason=\"NO_SOCKET\",device=\"veth-a\","
+			     "ifindex=\"7\",netns=\"4026532100\",function=\"do_work\"} 3\n";
+	const char *b_line = "dropmon_drops_total{reason=\"NO_SOCKET\",device=\"veth-b\","
+			     "ifindex=\"7\",netns=\"4026532200\",function=\"do_work\"} 1\n";
+	const char *a_info = "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n";
+	struct expo e;
+
+	assert_non_null(set);
+	set_alive(fx, 2, both);
+	snap_device(&fx->snap, NS_A, 7, "veth-a");
+	snap_device(&fx->snap, NS_B, 7, "veth-b");
+	snap_row(&fx->snap, DO_WORK + 1, R_NO_SOCKET, 7, NS_A, 1, 1);
+	snap_row(&fx->snap, DO_WORK + 2, R_NO_SOCKET, 7, NS_A, 2, 2);
+	snap_row(&fx->snap, DO_WORK, R_NO_SOCKET, 7, NS_B, 1, 1);
+	for (double t = 100; t <= 150; t += 2.5) {
+		bool removed;
+
+		if (t == 110)
+			set_alive(fx, 1, only_b);
+		removed = netns_expiry_update(fx->x, &fx->snap, t);
+		assert_true(removed == (t == 110 + GRACE));
+		assert_true(series_build(set, &fx->snap) > 0);
+		strbuf_reset(&fx->out);
+		expo_init(&e, &fx->out, EXPO_TEXT);
+		series_render(set, &e);
+		netns_expiry_render(fx->x, &e);
+		assert_int_equal(fx->out.err, 0);
+		assert_non_null(strstr(fx->out.buf, b_line));
+		if (t < 110 + GRACE) {
+			assert_non_null(strstr(fx->out.buf, a_line));
+			assert_non_null(strstr(fx->out.buf, a_info));
+		} else {
+			assert_null(strstr(fx->out.buf, "4026532100"));
+		}
+	}
+	assert_int_equal(fx->forgets, 1);
+	series_free(set);
+	reasons_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grace_then_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rescan_before_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series_expire, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
