@@ -97,6 +97,13 @@ int cli_set_log_level(const char *arg)
 	return 0;
 }
 
+int cli_opt_log_level(const struct opts_entry *e, const char *arg, void *cfg)
+{
+	(void)e;
+	(void)cfg;
+	return cli_set_log_level(arg);
+}
+
 FILE *cli_create_private(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

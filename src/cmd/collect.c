@@ -2,7 +2,6 @@
 /* `dropmon collect`: prints every sampled drop as it happens, with its kernel
  * stack and a one-line packet summary, until a count, a duration or Ctrl-C. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "log.h"
 #include "monotonic.h"
 #include "netns.h"
+#include "opts.h"
 #include "parse.h"
 #include "pktfilter.h"
 #include "reasons.h"
@@ -61,159 +61,111 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-enum {
-	OPT_COUNT = 256,
-	OPT_DURATION,
-	OPT_RATE,
-	OPT_BURST,
-	OPT_NETNS,
-	OPT_IFINDEX,
-	OPT_UTC,
-	OPT_RINGBUF,
-	OPT_LOG_LEVEL,
-	OPT_FILTER,
-	OPT_REASON,
-};
-
-static const struct option collect_options[] = {
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "burst", required_argument, NULL, OPT_BURST },
-	{ "netns", required_argument, NULL, OPT_NETNS },
-	{ "ifindex", required_argument, NULL, OPT_IFINDEX },
-	{ "utc", no_argument, NULL, OPT_UTC },
-	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "filter", required_argument, NULL, OPT_FILTER },
-	{ "reason", required_argument, NULL, OPT_REASON },
-	{ "output", optional_argument, NULL, 'o' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void collect_usage(FILE *f)
+static int parse_ringbuf_size(const struct opts_entry *e, const char *arg, void *data)
 {
-	fprintf(f,
-		"Usage: dropmon collect [flags]\n"
-		"Print every packet the kernel drops as it happens: when, in which task,\n"
-		"why, the kernel stack, and the packet. Ctrl-C stops.\n\n"
-		"Flags:\n"
-		"  --count=N          stop after N events\n"
-		"  --duration=DUR     stop after DUR, e.g. 30s, 5m\n"
-		"  --rate=N           at most N events/s over all CPUs (default: no limit);\n"
-		"                     drops over it are counted, not printed\n"
-		"  --burst=N          events a CPU may send at once under --rate (default 10)\n"
-		"  --netns=INODE      only drops in this network namespace (as in\n"
-		"                     `stat -L -c %%i /run/netns/NAME`)\n"
-		"  --ifindex=N        only drops on this interface index\n"
-		"  --filter=EXPR      only packets matching a pcap-filter expression, e.g.\n"
-		"                     'tcp port 443' (applied here, after --rate)\n"
-		"  -o, --output[=FILE]  store events as NDJSON in FILE (default %s)\n"
-		"                     instead of printing them; read back with print, pcap\n"
-		"  --utc              print wall-clock UTC times instead of monotonic ns\n"
-		"  --ringbuf-size=N   kernel ring buffer bytes, a power of two (default 8 MiB)\n"
-		"  --log.level=LEVEL  error, warn, info or debug (default info)\n"
-		"  -h, --help         print this help and exit\n\n"
-		"Events hold packet contents: store and share them with care.\n",
-		DEFAULT_OUTPUT);
-}
-
-/* Returns 0 to go on, 1 to exit 0 (help), or -EINVAL. */
-static int parse_flags(int argc, char **argv, struct collect_config *cfg)
-{
+	struct collect_config *cfg = data;
 	uint64_t v;
-	int opt;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ho::", collect_options, NULL)) != -1) {
-		switch (opt) {
-		case 'o':
-			/* "-o FILE" as well as "-oFILE" and "--output=FILE". */
-			if (!optarg && optind < argc && argv[optind][0] != '-')
-				optarg = argv[optind++];
-			cfg->output = optarg && *optarg ? optarg : DEFAULT_OUTPUT;
-			break;
-		case OPT_FILTER:
-			cfg->filter = optarg;
-			break;
-		case OPT_REASON:
-			cfg->reason = optarg;
-			break;
-		case OPT_COUNT:
-			if (parse_u64(optarg, 1, UINT64_MAX, &cfg->count)) {
-				pr_err("--count must be a positive number (got '%s')\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_DURATION:
-			if (parse_duration(optarg, 365 * 24 * 3600ull, &cfg->duration_s) ||
-			    !cfg->duration_s) {
-				pr_err("--duration must be a duration such as 30s, 5m or 1h (got "
-				       "'%s')\n",
-				       optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_RATE:
-			if (parse_u64(optarg, 0, 100000000, &cfg->events.rate)) {
-				pr_err("--rate must be events per second, 0 to 100000000 (got "
-				       "'%s')\n",
-				       optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_BURST:
-			if (parse_u64(optarg, 1, 1000000, &cfg->events.burst)) {
-				pr_err("--burst must be a number from 1 to 1000000 (got '%s')\n",
-				       optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_NETNS:
-			if (parse_u64(optarg, 1, UINT32_MAX, &v)) {
-				pr_err("--netns must be a netns inode number (got '%s')\n", optarg);
-				return -EINVAL;
-			}
-			cfg->events.filter_netns = (uint32_t)v;
-			break;
-		case OPT_IFINDEX:
-			if (parse_u64(optarg, 1, INT32_MAX, &v)) {
-				pr_err("--ifindex must be an interface index (got '%s')\n", optarg);
-				return -EINVAL;
-			}
-			cfg->events.filter_ifindex = (uint32_t)v;
-			break;
-		case OPT_UTC:
-			cfg->utc = true;
-			break;
-		case OPT_RINGBUF:
-			if (parse_u64(optarg, 4096, RINGBUF_MAX, &v) || (v & (v - 1))) {
-				pr_err("--ringbuf-size must be a power of two from 4096 to %u (got "
-				       "'%s')\n",
-				       RINGBUF_MAX, optarg);
-				return -EINVAL;
-			}
-			cfg->events.ringbuf_bytes = (uint32_t)v;
-			break;
-		case OPT_LOG_LEVEL:
-			if (cli_set_log_level(optarg))
-				return -EINVAL;
-			break;
-		case 'h':
-			collect_usage(stdout);
-			return 1;
-		default:
-			collect_usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		pr_err("unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
-	}
+	if (parse_u64(arg, e->min, e->max, &v) || (v & (v - 1)))
+		return opts_error(e, arg);
+	cfg->events.ringbuf_bytes = (uint32_t)v;
 	return 0;
 }
+
+#define COLLECT(kind, member) OPTS_##kind##_AT(struct collect_config, member)
+
+/* In the order of the help. */
+static const struct opts_entry collect_flags[] = {
+	{ .name = "count",
+	  COLLECT(U64, count),
+	  .arg = "N",
+	  .min = 1,
+	  .max = UINT64_MAX,
+	  .must = "be a positive number",
+	  .help = "stop after N events" },
+	{ .name = "duration",
+	  COLLECT(DURATION, duration_s),
+	  .arg = "DUR",
+	  .min = 1,
+	  .max = 365 * 24 * 3600ull,
+	  .must = "be a duration such as 30s, 5m or 1h",
+	  .help = "stop after DUR, e.g. 30s, 5m" },
+	{ .name = "rate",
+	  COLLECT(U64, events.rate),
+	  .arg = "N",
+	  .max = 100000000,
+	  .must = "be events per second, 0 to 100000000",
+	  .help = "at most N events/s over all CPUs (default: no limit);\n"
+		  "drops over it are counted, not printed" },
+	{ .name = "burst",
+	  COLLECT(U64, events.burst),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 1000000,
+	  .def = "10",
+	  .help = "events a CPU may send at once under --rate" },
+	{ .name = "netns",
+	  COLLECT(U32, events.filter_netns),
+	  .arg = "INODE",
+	  .min = 1,
+	  .max = UINT32_MAX,
+	  .must = "be a netns inode number",
+	  .help = "only drops in this network namespace (as in\n"
+		  "`stat -L -c %i /run/netns/NAME`)" },
+	{ .name = "ifindex",
+	  COLLECT(U32, events.filter_ifindex),
+	  .arg = "N",
+	  .min = 1,
+	  .max = INT32_MAX,
+	  .must = "be an interface index",
+	  .help = "only drops on this interface index" },
+	{ .name = "reason",
+	  COLLECT(STRING, reason),
+	  .arg = "NAME",
+	  .help = "only drops of this reason, a name such as\n"
+		  "NO_SOCKET or a number (applied in the kernel)" },
+	{ .name = "filter",
+	  COLLECT(STRING, filter),
+	  .arg = "EXPR",
+	  .help = "only packets matching a pcap-filter expression, e.g.\n"
+		  "'tcp port 443' (applied here, after --rate)" },
+	{ .name = "output",
+	  .short_name = 'o',
+	  COLLECT(STRING, output),
+	  .arg = "FILE",
+	  .optional_arg = true,
+	  .def = DEFAULT_OUTPUT,
+	  .help = "store events as NDJSON in FILE instead of printing\n"
+		  "them; read back with print, pcap" },
+	{ .name = "utc",
+	  COLLECT(FLAG, utc),
+	  .help = "print wall-clock UTC times instead of monotonic ns" },
+	/* The default is RINGBUF_DEFAULT, set in cmd_collect(). */
+	{ .name = "ringbuf-size",
+	  .kind = OPTS_CUSTOM,
+	  .parse = parse_ringbuf_size,
+	  .arg = "N",
+	  .min = 4096,
+	  .max = RINGBUF_MAX,
+	  .def = "8 MiB",
+	  .must = "be a power of two from 4096 to 1073741824",
+	  .help = "kernel ring buffer bytes, a power of two" },
+	CLI_LOG_LEVEL_FLAG,
+	OPTS_HELP_ENTRY,
+};
+
+_Static_assert(RINGBUF_MAX == 1073741824, "--ringbuf-size: the message names the maximum");
+
+static const struct opts_cmd collect_cmd = {
+	.head = "Usage: dropmon collect [flags]\n"
+		"Print every packet the kernel drops as it happens: when, in which task,\n"
+		"why, the kernel stack, and the packet. Ctrl-C stops.\n\n"
+		"Flags:\n",
+	.foot = "\nEvents hold packet contents: store and share them with care.\n",
+	.column = 21,
+	.entries = collect_flags,
+	.n = sizeof(collect_flags) / sizeof(collect_flags[0]),
+};
 
 static int on_event(const struct drop_event *ev, void *ctx)
 {
@@ -264,7 +216,8 @@ static int drain(struct ringbuf *events, struct counters_reader *reader)
 int cmd_collect(int argc, char **argv)
 {
 	struct collect_config cfg = {
-		.events = { .enabled = true, .burst = 10, .ringbuf_bytes = RINGBUF_DEFAULT },
+		/* The other defaults are collect_flags'. */
+		.events = { .enabled = true, .ringbuf_bytes = RINGBUF_DEFAULT },
 	};
 	struct collect_run run = { .cfg = &cfg };
 	struct loader_opts lopts = { .map_size = 16384 };
@@ -278,9 +231,9 @@ int cmd_collect(int argc, char **argv)
 	bool usage_error = false;
 	int err;
 
-	err = parse_flags(argc, argv, &cfg);
+	err = opts_parse(&collect_cmd, argc, argv, &cfg);
 	if (err)
-		return err > 0 ? 0 : 2;
+		return err == OPTS_EXIT ? 0 : err == -ENOMEM ? 1 : 2;
 	lopts.events = cfg.events;
 	strbuf_init(&run.buf);
 	run.text.utc = cfg.utc;

@@ -3,7 +3,6 @@
  * back line by line. A corrupt line is reported with its number and
  * skipped; every other event still comes out. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "evrecord.h"
 #include "evtext.h"
 #include "log.h"
+#include "opts.h"
 #include "pcapng.h"
 #include "pktfilter.h"
 #include "strbuf.h"
@@ -92,74 +92,56 @@ static int reader_next(struct reader *rd, struct evrecord *r)
 	return ferror(rd->f) ? -EIO : 0;
 }
 
-static void usage(FILE *f, bool pcap)
-{
-	if (pcap)
-		fprintf(f, "Usage: dropmon pcap [-i FILE] [-o FILE] [--filter=EXPR]\n"
-			   "Write the packets of stored events (dropmon collect -o) as a pcapng\n"
-			   "capture: one interface per (netns, device), and a comment per packet\n"
-			   "naming the drop reason, function, netns and task.\n\n"
-			   "  -i, --input=FILE   events to read (default " DEFAULT_INPUT ")\n"
-			   "  -o, --output=FILE  capture to write (default " DEFAULT_PCAP
-			   "; - for stdout)\n"
-			   "  --filter=EXPR      only packets matching a pcap-filter expression\n"
-			   "  -h, --help         print this help and exit\n");
-	else
-		fprintf(f, "Usage: dropmon print [-i FILE] [--utc] [--filter=EXPR]\n"
-			   "Print stored events (dropmon collect -o) as collect prints them.\n\n"
-			   "  -i, --input=FILE   events to read (default " DEFAULT_INPUT ")\n"
-			   "  --utc              wall-clock UTC times instead of monotonic ns\n"
-			   "  --filter=EXPR      only packets matching a pcap-filter expression\n"
-			   "  -h, --help         print this help and exit\n");
-}
-
-enum { OPT_UTC = 256, OPT_FILTER };
-
-static int parse_flags(int argc, char **argv, struct stored_config *cfg)
-{
-	static const struct option options[] = {
-		{ "input", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "utc", no_argument, NULL, OPT_UTC },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, cfg->pcap ? "hi:o:" : "hi:", options, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			cfg->input = optarg;
-			break;
-		case 'o':
-			if (!cfg->pcap) {
-				usage(stderr, false);
-				return -EINVAL;
-			}
-			cfg->output = optarg;
-			break;
-		case OPT_UTC:
-			cfg->utc = true;
-			break;
-		case OPT_FILTER:
-			cfg->filter = optarg;
-			break;
-		case 'h':
-			usage(stdout, cfg->pcap);
-			return 1;
-		default:
-			usage(stderr, cfg->pcap);
-			return -EINVAL;
-		}
+#define STORED(kind, member) OPTS_##kind##_AT(struct stored_config, member)
+#define INPUT_FLAG                                                                                 \
+	{                                                                                          \
+		.name = "input", .short_name = 'i', STORED(STRING, input), .arg = "FILE",          \
+		.def = DEFAULT_INPUT, .help = "events to read"                                     \
 	}
-	if (optind < argc) {
-		pr_err("unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
+#define FILTER_FLAG                                                                                \
+	{                                                                                          \
+		.name = "filter", STORED(STRING, filter), .arg = "EXPR",                           \
+		.help = "only packets matching a pcap-filter expression"                           \
 	}
-	return 0;
-}
+
+static const struct opts_entry print_flags[] = {
+	INPUT_FLAG,
+	{ .name = "utc",
+	  STORED(FLAG, utc),
+	  .help = "wall-clock UTC times instead of monotonic ns" },
+	FILTER_FLAG,
+	OPTS_HELP_ENTRY,
+};
+
+static const struct opts_entry pcap_flags[] = {
+	INPUT_FLAG,
+	{ .name = "output",
+	  .short_name = 'o',
+	  STORED(STRING, output),
+	  .arg = "FILE",
+	  .def = DEFAULT_PCAP,
+	  .help = "capture to write, - for stdout" },
+	FILTER_FLAG,
+	OPTS_HELP_ENTRY,
+};
+
+static const struct opts_cmd print_cmd = {
+	.head = "Usage: dropmon print [-i FILE] [--utc] [--filter=EXPR]\n"
+		"Print stored events (dropmon collect -o) as collect prints them.\n\n",
+	.column = 21,
+	.entries = print_flags,
+	.n = sizeof(print_flags) / sizeof(print_flags[0]),
+};
+
+static const struct opts_cmd pcap_cmd = {
+	.head = "Usage: dropmon pcap [-i FILE] [-o FILE] [--filter=EXPR]\n"
+		"Write the packets of stored events (dropmon collect -o) as a pcapng\n"
+		"capture: one interface per (netns, device), and a comment per packet\n"
+		"naming the drop reason, function, netns and task.\n\n",
+	.column = 21,
+	.entries = pcap_flags,
+	.n = sizeof(pcap_flags) / sizeof(pcap_flags[0]),
+};
 
 static int write_all(FILE *f, struct strbuf *sb)
 {
@@ -173,7 +155,8 @@ static int write_all(FILE *f, struct strbuf *sb)
 
 static int run(int argc, char **argv, bool pcap)
 {
-	struct stored_config cfg = { .input = DEFAULT_INPUT, .output = DEFAULT_PCAP, .pcap = pcap };
+	/* The defaults are the flag tables'. */
+	struct stored_config cfg = { .pcap = pcap };
 	struct reader rd = { 0 };
 	struct strbuf out = STRBUF_INIT, comment = STRBUF_INIT;
 	struct evtext_opts text = { 0 };
@@ -185,9 +168,9 @@ static int run(int argc, char **argv, bool pcap)
 	char why[256];
 	int err;
 
-	err = parse_flags(argc, argv, &cfg);
+	err = opts_parse(pcap ? &pcap_cmd : &print_cmd, argc, argv, &cfg);
 	if (err)
-		return err > 0 ? 0 : 2;
+		return err == OPTS_EXIT ? 0 : err == -ENOMEM ? 1 : 2;
 	text.utc = cfg.utc;
 	if (cfg.filter && pktfilter_new(cfg.filter, &filter, why, sizeof(why))) {
 		pr_err("--filter '%s': %s\n", cfg.filter, why);

@@ -2,7 +2,6 @@
 /* `dropmon serve`: flags, start-up in an order that fails early and cheaply,
  * and a clean detach on SIGINT/SIGTERM. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -16,7 +15,7 @@
 #include "http.h"
 #include "loader.h"
 #include "log.h"
-#include "parse.h"
+#include "opts.h"
 #include "privs.h"
 #include "reasons.h"
 #include "scrape.h"
@@ -28,12 +27,14 @@
 #include "webtls.h"
 
 #define DEFAULT_LISTEN ":9612"
+#define DEFAULT_TELEMETRY_PATH "/metrics"
 #define MAX_LISTEN 16
 #define MAP_SIZE_MAX (1u << 24)
 
+_Static_assert(MAX_LISTEN <= OPTS_LIST_MAX, "--web.listen-address: too many for opts");
+
 struct serve_config {
-	const char *listen[MAX_LISTEN];
-	int nlisten;
+	struct opts_list listen;
 	const char *telemetry_path;
 	uint32_t map_size;
 	uint64_t netns_grace_s;
@@ -46,92 +47,6 @@ struct serve_config {
 	uid_t uid;
 	gid_t gid;
 };
-
-enum {
-	OPT_LISTEN = 256,
-	OPT_TELEMETRY_PATH,
-	OPT_MAP_SIZE,
-	OPT_NETNS_GRACE,
-	OPT_LOG_LEVEL,
-	OPT_RAW_TP,
-	OPT_VERSION,
-	OPT_DEBUG,
-	OPT_DEBUG_RATE,
-	OPT_DEBUG_BURST,
-	OPT_DEBUG_RECENT,
-	OPT_DEBUG_MAX_SECONDS,
-	OPT_WEB_CONFIG,
-	OPT_MAX_CONNS,
-	OPT_MAX_CONNS_PER_IP,
-	OPT_MAX_REQUEST_BYTES,
-	OPT_CONN_TIMEOUT,
-	OPT_USER,
-};
-
-static const struct option serve_options[] = {
-	{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
-	{ "web.telemetry-path", required_argument, NULL, OPT_TELEMETRY_PATH },
-	{ "bpf.map-size", required_argument, NULL, OPT_MAP_SIZE },
-	{ "bpf.force-raw-tp", no_argument, NULL, OPT_RAW_TP },
-	{ "netns.grace-period", required_argument, NULL, OPT_NETNS_GRACE },
-	{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "web.enable-debug", no_argument, NULL, OPT_DEBUG },
-	{ "debug.rate", required_argument, NULL, OPT_DEBUG_RATE },
-	{ "debug.burst", required_argument, NULL, OPT_DEBUG_BURST },
-	{ "debug.recent", required_argument, NULL, OPT_DEBUG_RECENT },
-	{ "debug.max-seconds", required_argument, NULL, OPT_DEBUG_MAX_SECONDS },
-	{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
-	{ "web.max-connections", required_argument, NULL, OPT_MAX_CONNS },
-	{ "web.max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_PER_IP },
-	{ "web.max-request-bytes", required_argument, NULL, OPT_MAX_REQUEST_BYTES },
-	{ "web.connection-timeout", required_argument, NULL, OPT_CONN_TIMEOUT },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void serve_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: dropmon serve [flags]\n"
-		"Count every packet the kernel drops and serve the counts to Prometheus.\n\n"
-		"Flags:\n"
-		"  --web.listen-address=ADDR  address to listen on, repeatable (default %s);\n"
-		"                             forms: :PORT, HOST:PORT, [IPV6]:PORT\n"
-		"  --web.telemetry-path=PATH  path of the metrics (default /metrics)\n"
-		"  --web.config.file=FILE     TLS, client certificates, basic auth users and\n"
-		"                             extra headers, in the Prometheus exporter-toolkit\n"
-		"                             format; read at start and on SIGHUP (default:\n"
-		"                             none)\n"
-		"  --web.max-connections=N    connections served at once (default 64)\n"
-		"  --web.max-connections-per-ip=N\n"
-		"                             of those, from one address (default 16)\n"
-		"  --web.max-request-bytes=N  memory per connection; a request whose line\n"
-		"                             and headers do not fit gets 431 (default 32768)\n"
-		"  --web.connection-timeout=DUR\n"
-		"                             close a connection idle this long (default 30s)\n"
-		"  --user=NAME                after attaching, run as this user, keeping only\n"
-		"                             CAP_SYSLOG and CAP_SYS_PTRACE (default: stay as\n"
-		"                             started)\n"
-		"  --bpf.map-size=N           counter map entries, one per (reason, device,\n"
-		"                             netns, dropping location) (default 16384);\n"
-		"                             drops beyond it are still counted, by reason only\n"
-		"  --bpf.force-raw-tp         attach with raw_tp even where tp_btf works\n"
-		"  --netns.grace-period=DUR   keep series of a vanished network namespace this\n"
-		"                             long, e.g. 90s, 5m (default 5m)\n"
-		"  --log.level=LEVEL          error, warn, info or debug (default info)\n"
-		"  --web.enable-debug         sample drop events and serve them on\n"
-		"                             /debug/drops and /debug/pcap (packet contents:\n"
-		"                             mind who can reach the port)\n"
-		"  --debug.rate=N             events/s sampled over all CPUs (default 100)\n"
-		"  --debug.burst=N            events a CPU may send at once (default 10)\n"
-		"  --debug.recent=N           recent events kept for snapshots (default 1000)\n"
-		"  --debug.max-seconds=N      longest /debug/pcap?seconds= capture (default 60)\n"
-		"  --version                  print the version and exit\n"
-		"  -h, --help                 print this help and exit\n",
-		DEFAULT_LISTEN);
-}
 
 /* The path goes into the landing page's HTML: accept only plain characters. */
 static bool valid_path(const char *p)
@@ -214,148 +129,178 @@ static void reload_web(const char *path, struct http_server *server, struct http
 	pr_info("SIGHUP: serving with the reloaded web config\n");
 }
 
-/* Returns 0 to go on, 1 to exit 0 (help, version), or -EINVAL. */
-static int parse_flags(int argc, char **argv, struct serve_config *cfg)
+/* The path goes into the landing page's HTML: see valid_path(). */
+static int parse_telemetry_path(const struct opts_entry *e, const char *arg, void *cfg)
 {
-	uint64_t v;
-	int opt;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", serve_options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_LISTEN:
-			if (cfg->nlisten == MAX_LISTEN) {
-				pr_err("at most %d --web.listen-address flags\n", MAX_LISTEN);
-				return -EINVAL;
-			}
-			cfg->listen[cfg->nlisten++] = optarg;
-			break;
-		case OPT_TELEMETRY_PATH:
-			if (!valid_path(optarg) || strcmp(optarg, "/") == 0) {
-				pr_err("--web.telemetry-path must start with / and hold only "
-				       "letters, digits and /_.-~ (got '%s')\n",
-				       optarg);
-				return -EINVAL;
-			}
-			cfg->telemetry_path = optarg;
-			break;
-		case OPT_MAP_SIZE:
-			if (parse_u64(optarg, 1, MAP_SIZE_MAX, &v)) {
-				pr_err("--bpf.map-size must be a number from 1 to %u (got '%s')\n",
-				       MAP_SIZE_MAX, optarg);
-				return -EINVAL;
-			}
-			cfg->map_size = (uint32_t)v;
-			break;
-		case OPT_RAW_TP:
-			cfg->force_raw_tp = true;
-			break;
-		case OPT_NETNS_GRACE:
-			if (parse_duration(optarg, 7 * 24 * 3600, &cfg->netns_grace_s)) {
-				pr_err("--netns.grace-period must be a duration such as 90s, 5m "
-				       "or 1h, at most a week (got '%s')\n",
-				       optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_LOG_LEVEL:
-			if (cli_set_log_level(optarg))
-				return -EINVAL;
-			break;
-		case OPT_DEBUG:
-			cfg->debug = true;
-			break;
-		case OPT_DEBUG_RATE:
-		case OPT_DEBUG_BURST:
-		case OPT_DEBUG_RECENT:
-		case OPT_DEBUG_MAX_SECONDS: {
-			static const char *const names[] = { "--debug.rate", "--debug.burst",
-							     "--debug.recent",
-							     "--debug.max-seconds" };
-			static const uint64_t maxes[] = { 1000000, 100000, 100000, 3600 };
-			uint64_t *dst[] = { &cfg->debug_rate, &cfg->debug_burst, &cfg->debug_recent,
-					    &cfg->debug_max_seconds };
-			int i = opt - OPT_DEBUG_RATE;
-
-			if (parse_u64(optarg, 1, maxes[i], dst[i])) {
-				pr_err("%s must be a number from 1 to %" PRIu64 " (got '%s')\n",
-				       names[i], maxes[i], optarg);
-				return -EINVAL;
-			}
-			break;
-		}
-		case OPT_WEB_CONFIG:
-			cfg->web_config_file = optarg;
-			break;
-		case OPT_MAX_CONNS:
-		case OPT_MAX_CONNS_PER_IP:
-		case OPT_MAX_REQUEST_BYTES: {
-			static const char *const names[] = { "--web.max-connections",
-							     "--web.max-connections-per-ip",
-							     "--web.max-request-bytes" };
-			static const uint64_t mins[] = { 1, 1, 8192 };
-			static const uint64_t maxes[] = { 10000, 10000, 1 << 20 };
-			uint64_t *dst[] = { &cfg->max_connections, &cfg->max_connections_per_ip,
-					    &cfg->max_request_bytes };
-			int i = opt - OPT_MAX_CONNS;
-
-			if (parse_u64(optarg, mins[i], maxes[i], dst[i])) {
-				pr_err("%s must be a number from %" PRIu64 " to %" PRIu64
-				       " (got '%s')\n",
-				       names[i], mins[i], maxes[i], optarg);
-				return -EINVAL;
-			}
-			break;
-		}
-		case OPT_CONN_TIMEOUT:
-			if (parse_duration(optarg, 3600, &cfg->connection_timeout_s) ||
-			    cfg->connection_timeout_s == 0) {
-				pr_err("--web.connection-timeout must be a duration from 1s to 1h "
-				       "(got '%s')\n",
-				       optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_USER: {
-			struct passwd *pw;
-
-			errno = 0;
-			pw = getpwnam(optarg);
-			if (!pw) {
-				pr_err("--user: no user '%s'%s%s\n", optarg, errno ? ": " : "",
-				       errno ? strerror(errno) : "");
-				return -EINVAL;
-			}
-			if (pw->pw_uid == 0 || pw->pw_gid == 0) {
-				pr_err("--user: '%s' is root or in group root; name an "
-				       "unprivileged user\n",
-				       optarg);
-				return -EINVAL;
-			}
-			cfg->user = optarg;
-			cfg->uid = pw->pw_uid;
-			cfg->gid = pw->pw_gid;
-			break;
-		}
-		case OPT_VERSION:
-			printf("dropmon %s (revision %s)\n", DROPMON_VERSION, DROPMON_REVISION);
-			return 1;
-		case 'h':
-			serve_usage(stdout);
-			return 1;
-		default:
-			serve_usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		pr_err("unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
-	}
-	if (cfg->nlisten == 0)
-		cfg->listen[cfg->nlisten++] = DEFAULT_LISTEN;
+	if (!valid_path(arg) || strcmp(arg, "/") == 0)
+		return opts_error(e, arg);
+	((struct serve_config *)cfg)->telemetry_path = arg;
 	return 0;
 }
+
+static int parse_user(const struct opts_entry *e, const char *arg, void *data)
+{
+	struct serve_config *cfg = data;
+	struct passwd *pw;
+
+	(void)e;
+	errno = 0;
+	pw = getpwnam(arg);
+	if (!pw) {
+		pr_err("--user: no user '%s'%s%s\n", arg, errno ? ": " : "",
+		       errno ? strerror(errno) : "");
+		return -EINVAL;
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		pr_err("--user: '%s' is root or in group root; name an unprivileged user\n", arg);
+		return -EINVAL;
+	}
+	cfg->user = arg;
+	cfg->uid = pw->pw_uid;
+	cfg->gid = pw->pw_gid;
+	return 0;
+}
+
+static int print_version(const struct opts_entry *e, const char *arg, void *cfg)
+{
+	(void)e;
+	(void)arg;
+	(void)cfg;
+	printf("dropmon %s (revision %s)\n", DROPMON_VERSION, DROPMON_REVISION);
+	return OPTS_EXIT;
+}
+
+#define SERVE(kind, member) OPTS_##kind##_AT(struct serve_config, member)
+
+/* In the order of the help. */
+static const struct opts_entry serve_flags[] = {
+	{ .name = "web.listen-address",
+	  SERVE(LIST, listen),
+	  .arg = "ADDR",
+	  .max = MAX_LISTEN,
+	  .def = DEFAULT_LISTEN,
+	  .help = "address to listen on, repeatable; forms: :PORT,\n"
+		  "HOST:PORT, [IPV6]:PORT" },
+	{ .name = "web.telemetry-path",
+	  .kind = OPTS_CUSTOM,
+	  .parse = parse_telemetry_path,
+	  .arg = "PATH",
+	  .def = DEFAULT_TELEMETRY_PATH,
+	  .must = "start with / and hold only letters, digits and /_.-~",
+	  .help = "path of the metrics" },
+	{ .name = "web.config.file",
+	  SERVE(STRING, web_config_file),
+	  .arg = "FILE",
+	  .help = "TLS, client certificates, basic auth users and\n"
+		  "extra headers, in the Prometheus exporter-toolkit\n"
+		  "format; read at start and on SIGHUP (default:\n"
+		  "none)" },
+	{ .name = "web.max-connections",
+	  SERVE(U64, max_connections),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 10000,
+	  .def = "64",
+	  .help = "connections served at once" },
+	{ .name = "web.max-connections-per-ip",
+	  SERVE(U64, max_connections_per_ip),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 10000,
+	  .def = "16",
+	  .help = "of those, from one address" },
+	{ .name = "web.max-request-bytes",
+	  SERVE(U64, max_request_bytes),
+	  .arg = "N",
+	  .min = 8192,
+	  .max = 1 << 20,
+	  .def = "32768",
+	  .help = "memory per connection; a request whose line\n"
+		  "and headers do not fit gets 431" },
+	{ .name = "web.connection-timeout",
+	  SERVE(DURATION, connection_timeout_s),
+	  .arg = "DUR",
+	  .min = 1,
+	  .max = 3600,
+	  .def = "30s",
+	  .must = "be a duration from 1s to 1h",
+	  .help = "close a connection idle this long" },
+	{ .name = "user",
+	  .kind = OPTS_CUSTOM,
+	  .parse = parse_user,
+	  .arg = "NAME",
+	  .help = "after attaching, run as this user, keeping only\n"
+		  "CAP_SYSLOG and CAP_SYS_PTRACE (default: stay as\n"
+		  "started)" },
+	{ .name = "bpf.map-size",
+	  SERVE(U32, map_size),
+	  .arg = "N",
+	  .min = 1,
+	  .max = MAP_SIZE_MAX,
+	  .def = "16384",
+	  .help = "counter map entries, one per (reason, device,\n"
+		  "netns, dropping location); drops beyond it are\n"
+		  "still counted, by reason only" },
+	{ .name = "bpf.force-raw-tp",
+	  SERVE(FLAG, force_raw_tp),
+	  .help = "attach with raw_tp even where tp_btf works" },
+	{ .name = "netns.grace-period",
+	  SERVE(DURATION, netns_grace_s),
+	  .arg = "DUR",
+	  .max = 7 * 24 * 3600,
+	  .def = "5m",
+	  .must = "be a duration such as 90s, 5m or 1h, at most a week",
+	  .help = "keep series of a vanished network namespace this\n"
+		  "long, e.g. 90s, 5m" },
+	CLI_LOG_LEVEL_FLAG,
+	{ .name = "web.enable-debug",
+	  SERVE(FLAG, debug),
+	  .help = "sample drop events and serve them on\n"
+		  "/debug/drops and /debug/pcap (packet contents:\n"
+		  "mind who can reach the port)" },
+	{ .name = "debug.rate",
+	  SERVE(U64, debug_rate),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 1000000,
+	  .def = "100",
+	  .help = "events/s sampled over all CPUs" },
+	{ .name = "debug.burst",
+	  SERVE(U64, debug_burst),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 100000,
+	  .def = "10",
+	  .help = "events a CPU may send at once" },
+	{ .name = "debug.recent",
+	  SERVE(U64, debug_recent),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 100000,
+	  .def = "1000",
+	  .help = "recent events kept for snapshots" },
+	{ .name = "debug.max-seconds",
+	  SERVE(U64, debug_max_seconds),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 3600,
+	  .def = "60",
+	  .help = "longest /debug/pcap?seconds= capture" },
+	{ .name = "version",
+	  .kind = OPTS_CUSTOM,
+	  .parse = print_version,
+	  .help = "print the version and exit" },
+	OPTS_HELP_ENTRY,
+};
+
+static const struct opts_cmd serve_cmd = {
+	.head = "Usage: dropmon serve [flags]\n"
+		"Count every packet the kernel drops and serve the counts to Prometheus.\n\n"
+		"Flags:\n",
+	.column = 29,
+	.entries = serve_flags,
+	.n = sizeof(serve_flags) / sizeof(serve_flags[0]),
+};
 
 static void explain_listen_error(const char *addr, int err)
 {
@@ -408,19 +353,8 @@ static uint64_t kept_caps(const struct loader *loader)
 
 int cmd_serve(int argc, char **argv)
 {
-	struct serve_config cfg = {
-		.telemetry_path = "/metrics",
-		.map_size = 16384,
-		.netns_grace_s = 300,
-		.debug_rate = 100,
-		.debug_burst = 10,
-		.debug_recent = 1000,
-		.debug_max_seconds = 60,
-		.max_connections = 64,
-		.max_connections_per_ip = 16,
-		.connection_timeout_s = 30,
-		.max_request_bytes = 32768,
-	};
+	/* The other defaults are serve_flags'. */
+	struct serve_config cfg = { .telemetry_path = DEFAULT_TELEMETRY_PATH };
 	struct web_config *web = NULL;
 	struct webauth *auth = NULL;
 	struct debug *debug = NULL;
@@ -439,9 +373,9 @@ int cmd_serve(int argc, char **argv)
 	const char *what = "";
 	sigset_t sigs;
 
-	err = parse_flags(argc, argv, &cfg);
+	err = opts_parse(&serve_cmd, argc, argv, &cfg);
 	if (err)
-		return err > 0 ? 0 : 2;
+		return err == OPTS_EXIT ? 0 : err == -ENOMEM ? 1 : 2;
 	/* Read as started (root can read a key file only root may read), and
 	 * before anything else: a bad file costs nothing. */
 	if (cfg.web_config_file) {
@@ -467,10 +401,10 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	/* Cheap failures first: a busy port should not cost a BPF load. */
-	for (i = 0; i < cfg.nlisten; i++) {
-		err = http_listen(cfg.listen[i]);
+	for (i = 0; i < (int)cfg.listen.n; i++) {
+		err = http_listen(cfg.listen.v[i]);
 		if (err < 0) {
-			explain_listen_error(cfg.listen[i], err);
+			explain_listen_error(cfg.listen.v[i], err);
 			goto cleanup;
 		}
 		fds[nfds++] = err;
@@ -570,9 +504,9 @@ int cmd_serve(int argc, char **argv)
 		pr_err("cannot start the HTTP server: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	for (i = 0; i < cfg.nlisten; i++)
+	for (i = 0; i < (int)cfg.listen.n; i++)
 		pr_info("attached to skb:kfree_skb (%s); serving %s on %s%s\n",
-			loader_attach_mode(loader), cfg.telemetry_path, cfg.listen[i],
+			loader_attach_mode(loader), cfg.telemetry_path, cfg.listen.v[i],
 			tls ? " over TLS" : "");
 
 	for (;;) {
