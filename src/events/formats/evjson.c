@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* NDJSON events: a writer with a fixed key order, and a strict, bounded
- * parser for lines that may come from anyone (a newer dropmon, a user's jq). */
+/* NDJSON events: a writer with a fixed key order that allocates nothing, and
+ * a strict, bounded reader on json-c for lines that may come from anyone (a
+ * newer dropmon, a user's jq). json-c because it keeps the bytes >= 0x80 of
+ * comm and dev as they are, valid UTF-8 or not (jansson refuses them). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -8,11 +10,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "evjson.h"
-#include "parse.h"
+#include <json-c/json_object.h>
+#include <json-c/json_tokener.h>
 
-/* How deep an unknown value may nest; the skipper recurses once per level. */
+#include "evjson.h"
+
+/* Levels of values below the line's object: 32 of containers, or 31 of
+ * containers and a scalar (json-c counts scalars as a level). */
 #define EVJSON_MAX_DEPTH 32
+/* Objects and arrays in a line, the line's own included: json-c allocates
+ * some 800 bytes for an empty object, so a line of "{}," would take 270 MB
+ * per MiB. Scalars take some 40 bytes per byte of line at worst. */
+#define EVJSON_MAX_CONTAINERS 1024
 
 static const char hexdigits[] = "0123456789abcdef";
 
@@ -237,9 +246,12 @@ static const struct field fields[F_COUNT] = {
 	[F_PACKET] = FIELD("packet", FK_PACKET, packet),
 };
 
+/* Longer location strings are out of range even with leading zeros. */
+#define LOCATION_MAX 39
+
 struct pctx {
-	const char *p, *end;
 	const char *why;
+	bool saturated; /* the line holds an integer above UINT64_MAX */
 };
 
 static int fail(struct pctx *c, const char *why)
@@ -248,24 +260,14 @@ static int fail(struct pctx *c, const char *why)
 	return -EINVAL;
 }
 
-static void skip_ws(struct pctx *c)
+static bool is_ws(char ch)
 {
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-		c->p++;
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
-static int peek(const struct pctx *c)
+static bool is_digit(int ch)
 {
-	return c->p < c->end ? (unsigned char)*c->p : -1;
-}
-
-static bool eat(struct pctx *c, char ch)
-{
-	if (c->p < c->end && *c->p == ch) {
-		c->p++;
-		return true;
-	}
-	return false;
+	return ch >= '0' && ch <= '9';
 }
 
 static int hexval(int ch)
@@ -279,274 +281,156 @@ static int hexval(int ch)
 	return -1;
 }
 
-/* Reads the 4 hex digits of a \u escape. */
-static int read_u4(struct pctx *c, uint32_t *cp)
+/* Our words for json-c's errors. */
+static const char *syntax_error(enum json_tokener_error err)
 {
-	uint32_t v = 0;
-	int i;
-
-	if (c->end - c->p < 4)
-		return fail(c, "bad string escape");
-	for (i = 0; i < 4; i++) {
-		int h = hexval((unsigned char)c->p[i]);
-
-		if (h < 0)
-			return fail(c, "bad string escape");
-		v = v << 4 | (uint32_t)h;
+	switch (err) {
+	case json_tokener_continue:
+		return "line ends inside the object";
+	case json_tokener_error_depth:
+		return "nesting too deep";
+	case json_tokener_error_parse_eof: /* json-c stops at a NUL byte */
+		return "NUL byte in the object";
+	case json_tokener_error_parse_unexpected:
+		return "unexpected character";
+	case json_tokener_error_parse_null:
+	case json_tokener_error_parse_boolean:
+		return "bad value";
+	case json_tokener_error_parse_number:
+		return "bad number";
+	case json_tokener_error_parse_array:
+		return "expected ',' or ']'";
+	case json_tokener_error_parse_object_key_name:
+		return "expected a field name";
+	case json_tokener_error_parse_object_key_sep:
+		return "expected ':'";
+	case json_tokener_error_parse_object_value_sep:
+		return "expected ',' or '}'";
+	case json_tokener_error_parse_string:
+		return "bad string escape";
+	case json_tokener_error_size:
+		return "line too long";
+	default:
+		return json_tokener_error_desc(err);
 	}
-	c->p += 4;
-	*cp = v;
-	return 0;
 }
 
-struct sink {
-	char *dst; /* NULL: only validate */
-	size_t cap, n;
-	bool toolong;
-};
-
-static void sink_put(struct sink *s, unsigned char ch)
+/*
+ * Before json-c builds a tree of the line, its bytes are looked over for
+ * what json-c 0.16 would take without a trace in the values it returns:
+ *  - a \u0000 escape: object keys are C strings, so "time_ns\u0000x" would
+ *    read as time_ns (a value keeps its length, but no field wants a NUL);
+ *  - a positive integer above UINT64_MAX: strtoull() saturates it to
+ *    UINT64_MAX and json-c drops the ERANGE. Which key it belongs to is not
+ *    known here, so c->saturated makes every u64 field that reads as
+ *    UINT64_MAX out of range (a wrong value never gets through; a genuine
+ *    UINT64_MAX next to a huge unknown number is refused too);
+ *  - more than EVJSON_MAX_CONTAINERS objects and arrays.
+ * Only strings (json-c also takes '\''-quoted keys, even when strict) and
+ * numbers are told apart; in a line that is no JSON, what this finds does
+ * not matter, as json-c refuses it anyway.
+ */
+static int scan_line(struct pctx *c, const char *p, size_t n)
 {
-	if (!s->dst)
-		return;
-	if (s->n + 1 < s->cap)
-		s->dst[s->n++] = (char)ch;
-	else
-		s->toolong = true;
-}
+	static const char u64_max[] = "18446744073709551615";
+	const size_t u64_digits = sizeof(u64_max) - 1;
+	unsigned containers = 0;
+	char quote = 0;
+	size_t i = 0;
 
-static int read_unicode_escape(struct pctx *c, struct sink *s)
-{
-	uint32_t cp, lo;
+	while (i < n) {
+		size_t start, first;
 
-	if (read_u4(c, &cp))
-		return -EINVAL;
-	/* C strings cannot hold a NUL; lone surrogates are no characters. */
-	if (cp == 0 || (cp >= 0xdc00 && cp <= 0xdfff))
-		return fail(c, "bad string escape");
-	if (cp >= 0xd800 && cp <= 0xdbff) {
-		if (c->end - c->p < 2 || c->p[0] != '\\' || c->p[1] != 'u')
-			return fail(c, "bad string escape");
-		c->p += 2;
-		if (read_u4(c, &lo))
-			return -EINVAL;
-		if (lo < 0xdc00 || lo > 0xdfff)
-			return fail(c, "bad string escape");
-		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-	}
-	if (cp < 0x80) {
-		sink_put(s, (unsigned char)cp);
-	} else if (cp < 0x800) {
-		sink_put(s, (unsigned char)(0xc0 | cp >> 6));
-		sink_put(s, (unsigned char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		sink_put(s, (unsigned char)(0xe0 | cp >> 12));
-		sink_put(s, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
-		sink_put(s, (unsigned char)(0x80 | (cp & 0x3f)));
-	} else {
-		sink_put(s, (unsigned char)(0xf0 | cp >> 18));
-		sink_put(s, (unsigned char)(0x80 | ((cp >> 12) & 0x3f)));
-		sink_put(s, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
-		sink_put(s, (unsigned char)(0x80 | (cp & 0x3f)));
-	}
-	return 0;
-}
-
-/* A JSON string at c->p, decoded into dst[0..cap) and NUL-terminated (dst may
- * be NULL to skip it). One that does not fit sets *toolong but is still read
- * to its end, so the caller chooses the message. */
-static int read_string(struct pctx *c, char *dst, size_t cap, bool *toolong)
-{
-	struct sink s = { .dst = cap ? dst : NULL, .cap = cap };
-
-	if (!eat(c, '"'))
-		return fail(c, "expected a string");
-	for (;;) {
-		unsigned char ch;
-
-		if (c->p >= c->end)
-			return fail(c, "unterminated string");
-		ch = (unsigned char)*c->p++;
-		if (ch == '"')
-			break;
-		if (ch < 0x20)
-			return fail(c, "control byte in string");
-		if (ch != '\\') {
-			sink_put(&s, ch);
+		if (quote) {
+			if (p[i] == quote) {
+				quote = 0;
+			} else if (p[i] == '\\') {
+				if (n - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0)
+					return fail(c, "bad string escape");
+				i++; /* the escaped byte cannot end the string */
+			}
+			i++;
 			continue;
 		}
-		if (c->p >= c->end)
-			return fail(c, "unterminated string");
-		ch = (unsigned char)*c->p++;
-		switch (ch) {
-		case '"':
-		case '\\':
-		case '/':
-			sink_put(&s, ch);
-			break;
-		case 'b':
-			sink_put(&s, '\b');
-			break;
-		case 'f':
-			sink_put(&s, '\f');
-			break;
-		case 'n':
-			sink_put(&s, '\n');
-			break;
-		case 'r':
-			sink_put(&s, '\r');
-			break;
-		case 't':
-			sink_put(&s, '\t');
-			break;
-		case 'u':
-			if (read_unicode_escape(c, &s))
-				return -EINVAL;
-			break;
-		default:
-			return fail(c, "bad string escape");
+		if (p[i] == '"' || p[i] == '\'') {
+			quote = p[i++];
+			continue;
 		}
+		if ((p[i] == '{' || p[i] == '[') && ++containers > EVJSON_MAX_CONTAINERS)
+			return fail(c, "too many objects and arrays");
+		if (!is_digit(p[i])) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < n && p[i] == '0')
+			i++;
+		first = i;
+		while (i < n && is_digit(p[i]))
+			i++;
+		if (i < n && (p[i] == '.' || p[i] == 'e' || p[i] == 'E')) {
+			while (i < n && (is_digit(p[i]) || p[i] == '.' || p[i] == 'e' ||
+					 p[i] == 'E' || p[i] == '+' || p[i] == '-'))
+				i++;
+			continue; /* a double: json-c keeps what strtod() made of it */
+		}
+		if (start && p[start - 1] == '-')
+			continue; /* saturates to INT64_MIN: negative all the same */
+		if (i - first > u64_digits ||
+		    (i - first == u64_digits && memcmp(p + first, u64_max, u64_digits) > 0))
+			c->saturated = true;
 	}
-	if (s.dst)
-		s.dst[s.n] = '\0';
-	if (toolong)
-		*toolong = s.toolong;
 	return 0;
 }
 
-static bool is_digit(int ch)
+/* An integer in [min, max]. json-c holds one as int64_t, or as uint64_t
+ * above INT64_MAX; "-0" is 0. */
+static int get_uint(struct pctx *c, const struct field *f, json_object *v, uint64_t min,
+		    uint64_t max, uint64_t *out)
 {
-	return ch >= '0' && ch <= '9';
+	uint64_t u;
+
+	if (json_object_is_type(v, json_type_double))
+		return fail(c, f->notint);
+	if (!json_object_is_type(v, json_type_int))
+		return fail(c, f->type);
+	if (json_object_get_int64(v) < 0)
+		return fail(c, f->range);
+	u = json_object_get_uint64(v);
+	if ((u == UINT64_MAX && c->saturated) || u < min || u > max)
+		return fail(c, f->range);
+	*out = u;
+	return 0;
 }
 
-/* A JSON number at c->p. With f, it must be an integer in [min, max] and is
- * stored in *out; without, it is only checked and skipped. */
-static int read_number(struct pctx *c, const struct field *f, uint64_t min, uint64_t max,
-		       uint64_t *out)
+/* A string's bytes (NUL-terminated) and length; wrong is f's type error. */
+static int get_string(struct pctx *c, const struct field *f, json_object *v, const char **s,
+		      size_t *n)
 {
-	const char *digits, *digits_end;
-	char buf[24];
-	bool neg, integer = true;
+	if (!json_object_is_type(v, json_type_string))
+		return fail(c, f->type);
+	*s = json_object_get_string(v);
+	*n = (size_t)json_object_get_string_len(v);
+	/* Only \u0000 makes one, and scan_line() refused it: never cut here. */
+	if (memchr(*s, '\0', *n))
+		return fail(c, "bad string escape");
+	return 0;
+}
+
+/* A string into dst[0..size), NUL-padded so that records compare equal
+ * whatever a duplicate key held; one that does not fit is an error. */
+static int copy_string(struct pctx *c, const struct field *f, json_object *v, char *dst,
+		       size_t size, const char *toolong)
+{
+	const char *s;
 	size_t n;
 
-	neg = eat(c, '-');
-	if (!is_digit(peek(c)))
-		return fail(c, f && !neg ? f->type : "bad number");
-	digits = c->p;
-	if (!eat(c, '0'))
-		while (is_digit(peek(c)))
-			c->p++;
-	digits_end = c->p;
-	if (eat(c, '.')) {
-		integer = false;
-		if (!is_digit(peek(c)))
-			return fail(c, "bad number");
-		while (is_digit(peek(c)))
-			c->p++;
-	}
-	if (eat(c, 'e') || eat(c, 'E')) {
-		integer = false;
-		if (!eat(c, '+'))
-			eat(c, '-');
-		if (!is_digit(peek(c)))
-			return fail(c, "bad number");
-		while (is_digit(peek(c)))
-			c->p++;
-	}
-	if (!f)
-		return 0;
-	if (!integer)
-		return fail(c, f->notint);
-	n = (size_t)(digits_end - digits);
-	if (neg || n >= sizeof(buf))
-		return fail(c, f->range);
-	memcpy(buf, digits, n);
-	buf[n] = '\0';
-	if (parse_u64(buf, min, max, out))
-		return fail(c, f->range);
-	return 0;
-}
-
-static int skip_value(struct pctx *c, int depth);
-
-static int skip_container(struct pctx *c, int depth, char close, bool keys)
-{
-	if (depth > EVJSON_MAX_DEPTH)
-		return fail(c, "nesting too deep");
-	c->p++;
-	skip_ws(c);
-	if (eat(c, close))
-		return 0;
-	for (;;) {
-		if (keys) {
-			if (peek(c) != '"')
-				return fail(c, "expected a field name");
-			if (read_string(c, NULL, 0, NULL))
-				return -EINVAL;
-			skip_ws(c);
-			if (!eat(c, ':'))
-				return fail(c, "expected ':'");
-			skip_ws(c);
-		}
-		if (skip_value(c, depth + 1))
-			return -EINVAL;
-		skip_ws(c);
-		if (eat(c, close))
-			return 0;
-		if (!eat(c, ','))
-			return fail(c, keys ? "expected ',' or '}'" : "expected ',' or ']'");
-		skip_ws(c);
-	}
-}
-
-static int skip_literal(struct pctx *c, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
-		return fail(c, "bad value");
-	c->p += n;
-	return 0;
-}
-
-/* Any JSON value, checked and thrown away. */
-static int skip_value(struct pctx *c, int depth)
-{
-	switch (peek(c)) {
-	case '"':
-		return read_string(c, NULL, 0, NULL);
-	case '{':
-		return skip_container(c, depth, '}', true);
-	case '[':
-		return skip_container(c, depth, ']', false);
-	case 't':
-		return skip_literal(c, "true");
-	case 'f':
-		return skip_literal(c, "false");
-	case 'n':
-		return skip_literal(c, "null");
-	case -1:
-		return fail(c, "missing value");
-	default:
-		if (peek(c) == '-' || is_digit(peek(c)))
-			return read_number(c, NULL, 0, 0, NULL);
-		return fail(c, "bad value");
-	}
-}
-
-/* A string field into a buffer of its own size; a duplicate key overwrites
- * every byte, so that records compare equal whatever came first. */
-static int read_string_field(struct pctx *c, const struct field *f, char *dst, size_t size)
-{
-	bool toolong;
-
-	if (peek(c) != '"')
-		return fail(c, f->type);
-	memset(dst, 0, size);
-	if (read_string(c, dst, size, &toolong))
+	if (get_string(c, f, v, &s, &n))
 		return -EINVAL;
-	if (toolong)
-		return fail(c, f->toolong);
+	if (n >= size)
+		return fail(c, toolong);
+	memset(dst, 0, size);
+	memcpy(dst, s, n);
 	return 0;
 }
 
@@ -639,51 +523,41 @@ static int parse_location(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int read_stack(struct pctx *c, const struct field *f, struct evrecord *r)
+static int read_stack(struct pctx *c, const struct field *f, json_object *v, struct evrecord *r)
 {
-	bool toolong;
+	size_t n, i;
 
 	memset(r->frames, 0, sizeof(r->frames));
 	r->nframes = 0;
-	if (!eat(c, '['))
+	if (!json_object_is_type(v, json_type_array))
 		return fail(c, f->type);
-	skip_ws(c);
-	if (eat(c, ']'))
-		return 0;
-	for (;;) {
-		if (peek(c) != '"')
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(e, json_type_string))
 			return fail(c, f->type);
-		if (r->nframes == DROPMON_STACK_DEPTH)
+		if (i == DROPMON_STACK_DEPTH)
 			return fail(c, "stack too deep");
-		if (read_string(c, r->frames[r->nframes], sizeof(r->frames[0]), &toolong))
+		if (copy_string(c, f, e, r->frames[i], sizeof(r->frames[i]),
+				"stack frame too long"))
 			return -EINVAL;
-		if (toolong)
-			return fail(c, "stack frame too long");
 		r->nframes++;
-		skip_ws(c);
-		if (eat(c, ']'))
-			return 0;
-		if (!eat(c, ','))
-			return fail(c, "expected ',' or ']'");
-		skip_ws(c);
 	}
+	return 0;
 }
 
-static int read_packet(struct pctx *c, const struct field *f, struct evrecord *r)
+static int read_packet(struct pctx *c, const struct field *f, json_object *v, struct evrecord *r)
 {
-	char hex[2 * DROPMON_PKT_BYTES + 1];
-	bool toolong;
+	const char *hex;
 	size_t n, i;
 
 	memset(r->packet, 0, sizeof(r->packet));
 	r->caplen = 0;
-	if (peek(c) != '"')
-		return fail(c, f->type);
-	if (read_string(c, hex, sizeof(hex), &toolong))
+	if (get_string(c, f, v, &hex, &n))
 		return -EINVAL;
-	if (toolong)
+	if (n > 2 * DROPMON_PKT_BYTES)
 		return fail(c, "packet too long");
-	n = strlen(hex);
 	if (n % 2)
 		return fail(c, "packet is not hex");
 	for (i = 0; i < n; i += 2) {
@@ -711,50 +585,48 @@ static void store_uint(struct evrecord *r, const struct field *f, uint64_t v)
 		memcpy(p, &v, sizeof(v));
 }
 
-static int read_field(struct pctx *c, const struct field *f, struct evrecord *r)
+static int read_field(struct pctx *c, const struct field *f, json_object *v, struct evrecord *r)
 {
-	char buf[40];
-	bool toolong;
-	uint64_t v;
+	const char *s;
+	uint64_t u;
+	size_t n;
 	int err;
 
 	switch (f->kind) {
 	case FK_VERSION:
-		return read_number(c, f, 1, UINT64_MAX, &v);
+		return get_uint(c, f, v, 1, UINT64_MAX, &u);
 	case FK_UINT:
-		if (read_number(c, f, 0, f->size >= 8 ? UINT64_MAX : (1ULL << (8 * f->size)) - 1,
-				&v))
+		if (get_uint(c, f, v, 0, f->size >= 8 ? UINT64_MAX : (1ULL << (8 * f->size)) - 1,
+			     &u))
 			return -EINVAL;
-		store_uint(r, f, v);
+		store_uint(r, f, u);
 		return 0;
 	case FK_STRING:
-		return read_string_field(c, f, (char *)r + f->off, f->size);
+		return copy_string(c, f, v, (char *)r + f->off, f->size, f->toolong);
 	case FK_STACK:
-		return read_stack(c, f, r);
+		return read_stack(c, f, v, r);
 	case FK_PACKET:
-		return read_packet(c, f, r);
+		return read_packet(c, f, v, r);
 	default:
 		break;
 	}
 	/* The rest are short strings with a syntax of their own. */
-	if (peek(c) != '"')
-		return fail(c, f->type);
-	if (read_string(c, buf, sizeof(buf), &toolong))
+	if (get_string(c, f, v, &s, &n))
 		return -EINVAL;
 	switch (f->kind) {
 	case FK_WALL_TIME:
-		if (toolong || parse_wall_time(buf, &r->wall_ns))
+		if (parse_wall_time(s, &r->wall_ns))
 			return fail(c, "bad wall_time");
 		return 0;
 	case FK_LOCATION:
-		err = toolong ? -ERANGE : parse_location(buf, &r->location);
+		err = n > LOCATION_MAX ? -ERANGE : parse_location(s, &r->location);
 		if (err)
 			return fail(c, err == -ERANGE ? f->range : "location is not hex");
 		return 0;
 	case FK_PACKET_START:
-		if (!toolong && strcmp(buf, "mac") == 0)
+		if (strcmp(s, "mac") == 0)
 			r->mac = true;
-		else if (!toolong && strcmp(buf, "network") == 0)
+		else if (strcmp(s, "network") == 0)
 			r->mac = false;
 		else
 			return fail(c, "bad packet_start");
@@ -764,58 +636,21 @@ static int read_field(struct pctx *c, const struct field *f, struct evrecord *r)
 	}
 }
 
-static const struct field *field_find(const char *name, int *idx)
-{
-	int i;
-
-	for (i = 0; i < F_COUNT; i++) {
-		if (strcmp(fields[i].name, name) == 0) {
-			*idx = i;
-			return &fields[i];
-		}
-	}
-	return NULL;
-}
-
-static int parse_object(struct pctx *c, struct evrecord *r)
+static int read_object(struct pctx *c, json_object *obj, struct evrecord *r)
 {
 	uint32_t seen = 0;
+	int i;
 
-	skip_ws(c);
-	if (!eat(c, '{'))
-		return fail(c, "not a JSON object");
-	skip_ws(c);
-	if (!eat(c, '}')) {
-		for (;;) {
-			const struct field *f;
-			char key[32];
-			bool toolong;
-			int idx = 0;
+	/* Unknown keys are never looked at; of duplicates json-c keeps the last. */
+	for (i = 0; i < F_COUNT; i++) {
+		json_object *v;
 
-			if (peek(c) != '"')
-				return fail(c, "expected a field name");
-			if (read_string(c, key, sizeof(key), &toolong))
-				return -EINVAL;
-			f = toolong ? NULL : field_find(key, &idx);
-			skip_ws(c);
-			if (!eat(c, ':'))
-				return fail(c, "expected ':'");
-			skip_ws(c);
-			if (f ? read_field(c, f, r) : skip_value(c, 1))
-				return -EINVAL;
-			if (f)
-				seen |= 1U << idx;
-			skip_ws(c);
-			if (eat(c, '}'))
-				break;
-			if (!eat(c, ','))
-				return fail(c, "expected ',' or '}'");
-			skip_ws(c);
-		}
+		if (!json_object_object_get_ex(obj, fields[i].name, &v))
+			continue;
+		if (read_field(c, &fields[i], v, r))
+			return -EINVAL;
+		seen |= 1U << i;
 	}
-	skip_ws(c);
-	if (c->p != c->end)
-		return fail(c, "trailing garbage after the object");
 
 	if (!(seen & 1U << F_V))
 		return fail(c, fields[F_V].missing);
@@ -837,14 +672,55 @@ static int parse_object(struct pctx *c, struct evrecord *r)
 	return 0;
 }
 
+/* The line as one JSON object, whitespace around it, nothing else. */
+static int parse_line(struct pctx *c, const char *line, size_t len, struct evrecord *r)
+{
+	struct json_tokener *tok;
+	json_object *obj;
+	size_t i = 0, end;
+	int err;
+
+	while (i < len && is_ws(line[i]))
+		i++;
+	if (i == len || line[i] != '{')
+		return fail(c, "not a JSON object");
+	if (len > INT32_MAX)
+		return fail(c, "line too long");
+	if (scan_line(c, line, len))
+		return -EINVAL;
+	/* json-c's depth counts the object itself, and scalars as well. */
+	tok = json_tokener_new_ex(EVJSON_MAX_DEPTH + 1);
+	if (!tok)
+		return fail(c, "out of memory");
+	/* STRICT: no comments, no trailing commas, "-quoted values; the
+	 * trailing bytes are for us to judge. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	err = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (err != json_tokener_success) {
+		json_object_put(obj);
+		return fail(c, syntax_error(err));
+	}
+	if (!obj) /* json-c 0.16 returns NULL "successfully" when newlocale() fails */
+		return fail(c, "out of memory");
+	for (i = end; i < len && is_ws(line[i]); i++)
+		;
+	if (i < len)
+		err = fail(c, "trailing garbage after the object");
+	else
+		err = read_object(c, obj, r);
+	json_object_put(obj);
+	return err;
+}
+
 int evjson_parse(const char *line, size_t len, struct evrecord *r, const char **why)
 {
-	struct pctx c = { .p = line, .end = line };
+	struct pctx c = { 0 };
 
-	if (line)
-		c.end = line + len;
 	memset(r, 0, sizeof(*r));
-	if (parse_object(&c, r)) {
+	if (parse_line(&c, line, line ? len : 0, r)) {
 		memset(r, 0, sizeof(*r));
 		*why = c.why;
 		return -EINVAL;
