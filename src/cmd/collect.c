@@ -294,10 +294,9 @@ int cmd_collect(int argc, char **argv)
 			strerror(errno));
 	run.text.init_netns = netns_self_inode();
 	reader = counters_reader_new(loader_maps(loader));
-	events = ringbuf_new(loader_maps(loader)->events, on_event, &run);
-	if (!reader || !events) {
-		err = -errno;
-		pr_err("cannot read the kernel's event ring buffer: %s\n", strerror(errno));
+	err = reader ? ringbuf_new(loader_maps(loader)->events, on_event, &run, &events) : -errno;
+	if (err) {
+		pr_err("cannot read the kernel's event ring buffer: %s\n", strerror(-err));
 		goto cleanup;
 	}
 

@@ -194,11 +194,9 @@ static int run(int argc, char **argv, bool pcap)
 		}
 	}
 	if (pcap) {
-		w = pcapng_new(&out, "dropmon " DROPMON_VERSION);
-		if (!w) {
-			err = -ENOMEM;
+		err = pcapng_new(&out, "dropmon " DROPMON_VERSION, &w);
+		if (err)
 			goto cleanup;
-		}
 	}
 	while ((err = reader_next(&rd, r)) > 0) {
 		if (filter &&

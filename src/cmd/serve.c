@@ -79,11 +79,11 @@ static int load_web(const char *path, struct web_config **web, struct webauth **
 		return err;
 	}
 	if (w->nusers) {
-		a = webauth_new(w->users, w->nusers);
-		if (!a) {
-			pr_err("out of memory\n");
+		err = webauth_new(w->users, w->nusers, &a);
+		if (err) {
+			pr_err("setting up basic auth: %s\n", strerror(-err));
 			web_config_free(w);
-			return -ENOMEM;
+			return err;
 		}
 	}
 	pr_info("web config %s: %s, %zu basic auth user%s\n", path,

@@ -369,6 +369,7 @@ static enum MHD_Result serve_follow(struct debug *d, struct MHD_Connection *conn
 	struct stream *st = calloc(1, sizeof(*st));
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	int err;
 
 	if (!st) {
 		pktfilter_free(req->filter);
@@ -376,9 +377,9 @@ static enum MHD_Result serve_follow(struct debug *d, struct MHD_Connection *conn
 	}
 	st->d = d;
 	st->req = *req;
-	st->sub = evhub_subscribe(d->hub);
-	if (!st->sub) {
-		bool busy = errno == EBUSY;
+	err = evhub_subscribe(d->hub, &st->sub);
+	if (err) {
+		bool busy = err == -EBUSY;
 
 		stream_free(st);
 		return http_send_text(
@@ -435,8 +436,7 @@ static enum MHD_Result serve_pcap(struct debug *d, struct MHD_Connection *conn)
 
 	if (!parse_request(d, conn, true, &req, &ret))
 		return ret;
-	w = pcapng_new(&body, "dropmon " DROPMON_VERSION);
-	if (!w)
+	if (pcapng_new(&body, "dropmon " DROPMON_VERSION, &w))
 		goto fail;
 	if (!req.seconds) {
 		ssize_t n = recent_events(d, &req, &recs);
@@ -450,12 +450,13 @@ static enum MHD_Result serve_pcap(struct debug *d, struct MHD_Connection *conn)
 		for (ssize_t i = 0; i < n; i++)
 			evpcap_add(w, &recs[i], &scratch);
 	} else {
-		struct evhub_sub *sub = evhub_subscribe(d->hub);
+		struct evhub_sub *sub = NULL;
+		int err = evhub_subscribe(d->hub, &sub);
 		double end = monotonic_s() + (double)req.seconds;
 		struct evrecord *r = malloc(sizeof(*r));
 
-		if (!sub || !r) {
-			bool busy = !sub && errno == EBUSY;
+		if (err || !r) {
+			bool busy = err == -EBUSY;
 
 			evhub_unsubscribe(sub);
 			free(r);

@@ -58,20 +58,18 @@ static bool evring_put(struct evring *q, const struct evrecord *r, bool overwrit
 	return true;
 }
 
-struct evhub *evhub_new(size_t recent, size_t queue, size_t max_subs)
+int evhub_new(size_t recent, size_t queue, size_t max_subs, struct evhub **out)
 {
 	struct evhub *h = NULL;
 	int err;
 
 	/* Checked here so that evhub_subscribe()'s size cannot overflow. */
 	if (!recent || !queue || queue > SIZE_MAX / sizeof(struct evrecord) ||
-	    recent > SIZE_MAX / sizeof(struct evrecord)) {
-		errno = EINVAL;
-		return NULL;
-	}
+	    recent > SIZE_MAX / sizeof(struct evrecord))
+		return -EINVAL;
 	h = calloc(1, sizeof(*h));
 	if (!h)
-		return NULL;
+		return -ENOMEM;
 	h->recent.ev = malloc(recent * sizeof(*h->recent.ev));
 	h->subs = calloc(max_subs ? max_subs : 1, sizeof(*h->subs));
 	if (!h->recent.ev || !h->subs) {
@@ -84,14 +82,14 @@ struct evhub *evhub_new(size_t recent, size_t queue, size_t max_subs)
 	h->recent.cap = recent;
 	h->queue = queue;
 	h->max_subs = max_subs;
-	return h;
+	*out = h;
+	return 0;
 
 cleanup:
 	free(h->subs);
 	free(h->recent.ev);
 	free(h);
-	errno = err;
-	return NULL;
+	return -err;
 }
 
 void evhub_publish(struct evhub *h, const struct evrecord *r)
@@ -130,7 +128,7 @@ size_t evhub_snapshot(struct evhub *h, struct evrecord *out, size_t max)
 	return n;
 }
 
-struct evhub_sub *evhub_subscribe(struct evhub *h)
+int evhub_subscribe(struct evhub *h, struct evhub_sub **out)
 {
 	struct evhub_sub *s = NULL;
 	pthread_condattr_t attr;
@@ -142,8 +140,7 @@ struct evhub_sub *evhub_subscribe(struct evhub *h)
 	pthread_mutex_lock(&h->mu);
 	if (h->reserved == h->max_subs) {
 		pthread_mutex_unlock(&h->mu);
-		errno = EBUSY;
-		return NULL;
+		return -EBUSY;
 	}
 	h->reserved++;
 	pthread_mutex_unlock(&h->mu);
@@ -179,7 +176,8 @@ struct evhub_sub *evhub_subscribe(struct evhub *h)
 	}
 	h->nsubs++;
 	pthread_mutex_unlock(&h->mu);
-	return s;
+	*out = s;
+	return 0;
 
 cleanup:
 	if (s)
@@ -188,8 +186,7 @@ cleanup:
 	pthread_mutex_lock(&h->mu);
 	h->reserved--;
 	pthread_mutex_unlock(&h->mu);
-	errno = err;
-	return NULL;
+	return -err;
 }
 
 /* The absolute CLOCK_MONOTONIC time timeout_ms from now. */

@@ -17,9 +17,9 @@ struct evhub_sub;
 /* recent: events kept for snapshots (>= 1); queue: capacity of each
  * subscriber's queue (>= 1); max_subs: subscribers at most at once (0: none,
  * snapshots only). The recent ring is allocated here, recent *
- * sizeof(struct evrecord) (about 5.6 KiB each). NULL with errno on failure:
- * EINVAL for zero sizes or sizes too large to allocate, ENOMEM. */
-struct evhub *evhub_new(size_t recent, size_t queue, size_t max_subs);
+ * sizeof(struct evrecord) (about 5.6 KiB each). Returns 0 or a negative
+ * errno: -EINVAL for zero sizes or sizes too large to allocate, -ENOMEM. */
+int evhub_new(size_t recent, size_t queue, size_t max_subs, struct evhub **out);
 
 /* Copies r into the recent ring (overwriting the oldest) and into every
  * subscriber's queue; a full queue drops the new event for that subscriber
@@ -34,9 +34,9 @@ size_t evhub_snapshot(struct evhub *h, struct evrecord *out, size_t max);
 
 /* A new live subscriber that sees events published from now on. Allocates
  * its queue, queue * sizeof(struct evrecord): queue=256 is about 1.4 MiB per
- * subscriber, so max_subs bounds the memory too. NULL with errno EBUSY when
- * max_subs are connected, ENOMEM. */
-struct evhub_sub *evhub_subscribe(struct evhub *h);
+ * subscriber, so max_subs bounds the memory too. Returns 0, -EBUSY when
+ * max_subs are connected, or -ENOMEM. */
+int evhub_subscribe(struct evhub *h, struct evhub_sub **out);
 
 /* Takes the oldest queued event into *r. Waits up to timeout_ms for one
  * (0: don't wait; negative: no limit). Returns 1 (got one), 0 (timeout),

@@ -74,11 +74,9 @@ int pump_new(const struct pump_opts *o, struct pump **out, const char **what)
 	if (err)
 		goto fail;
 	*what = "setting up the event hub";
-	p->hub = evhub_new(o->recent, o->queue, o->max_subs);
-	if (!p->hub) {
-		err = errno ? -errno : -ENOMEM;
+	err = evhub_new(o->recent, o->queue, o->max_subs, &p->hub);
+	if (err)
 		goto fail;
-	}
 	*out = p;
 	return 0;
 fail:
@@ -91,9 +89,9 @@ int pump_start(struct pump *p, int ringbuf_fd, const char **what)
 	int err;
 
 	*what = "opening the event ring buffer";
-	p->ring = ringbuf_new(ringbuf_fd, on_event, p);
-	if (!p->ring)
-		return errno ? -errno : -ENOMEM;
+	err = ringbuf_new(ringbuf_fd, on_event, p, &p->ring);
+	if (err)
+		return err;
 	*what = "starting the event thread";
 	err = pthread_create(&p->thread, NULL, consume, p);
 	if (err)

@@ -48,23 +48,23 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-struct ringbuf *ringbuf_new(int ringbuf_fd, ringbuf_fn fn, void *ctx)
+int ringbuf_new(int ringbuf_fd, ringbuf_fn fn, void *ctx, struct ringbuf **out)
 {
 	struct ringbuf *e = calloc(1, sizeof(*e));
 
 	if (!e)
-		return NULL;
+		return -ENOMEM;
 	e->fn = fn;
 	e->ctx = ctx;
 	e->rb = ring_buffer__new(ringbuf_fd, on_sample, e, NULL);
 	if (!e->rb) {
-		int err = errno;
+		int err = errno ? -errno : -EINVAL;
 
 		free(e);
-		errno = err;
-		return NULL;
+		return err;
 	}
-	return e;
+	*out = e;
+	return 0;
 }
 
 int ringbuf_poll(struct ringbuf *e, int timeout_ms)

@@ -14,8 +14,9 @@ struct ringbuf;
  * errno) stops the current ringbuf_poll(), which returns it. */
 typedef int (*ringbuf_fn)(const struct drop_event *ev, void *ctx);
 
-/* NULL with errno set on failure. */
-struct ringbuf *ringbuf_new(int ringbuf_fd, ringbuf_fn fn, void *ctx);
+/* A reader of the BPF ring buffer ringbuf_fd that hands each event to fn.
+ * Returns 0 or a negative errno (libbpf's). */
+int ringbuf_new(int ringbuf_fd, ringbuf_fn fn, void *ctx, struct ringbuf **out);
 /* Waits up to timeout_ms for events and consumes them all. Returns how many
  * were handled, or a negative errno: the callback's, or -EINTR when a
  * signal interrupted the wait. */

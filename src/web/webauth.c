@@ -200,16 +200,26 @@ static size_t find_user(const struct webauth *a, const char *name)
 	return a->nusers;
 }
 
-struct webauth *webauth_new(const struct web_user *users, size_t nusers)
+int webauth_new(const struct web_user *users, size_t nusers, struct webauth **out)
 {
 	struct webauth *a = calloc(1, sizeof(*a));
 	unsigned int cost = DUMMY_COST;
 	size_t i;
+	int err;
 
 	if (!a)
-		return NULL;
-	pthread_mutex_init(&a->bcrypt_mu, NULL);
-	pthread_mutex_init(&a->cache_mu, NULL);
+		return -ENOMEM;
+	err = pthread_mutex_init(&a->bcrypt_mu, NULL);
+	if (err) {
+		free(a);
+		return -err;
+	}
+	err = pthread_mutex_init(&a->cache_mu, NULL);
+	if (err) {
+		pthread_mutex_destroy(&a->bcrypt_mu);
+		free(a);
+		return -err;
+	}
 	atomic_init(&a->nbcrypt, 0);
 	if (nusers) {
 		a->users = calloc(nusers, sizeof(*a->users));
@@ -244,10 +254,11 @@ struct webauth *webauth_new(const struct web_user *users, size_t nusers)
 	 * password: rather no cache, slow but still right. GNUTLS_RND_KEY is
 	 * the level GnuTLS keeps for long-term keys. */
 	a->cache_on = gnutls_rnd(GNUTLS_RND_KEY, a->key, sizeof(a->key)) == 0;
-	return a;
+	*out = a;
+	return 0;
 err:
 	webauth_free(a);
-	return NULL;
+	return -ENOMEM;
 }
 
 static int b64_value(char ch)

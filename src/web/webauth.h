@@ -13,8 +13,8 @@
 
 struct webauth;
 
-/* Keeps a copy of the users; returns NULL when out of memory. */
-struct webauth *webauth_new(const struct web_user *users, size_t nusers);
+/* Keeps a copy of the users. Returns 0, -ENOMEM, or pthread's error. */
+int webauth_new(const struct web_user *users, size_t nusers, struct webauth **out);
 void webauth_free(struct webauth *a); /* accepts NULL */
 /* True when user and password (either may be NULL: false) match a user's
  * hash. Thread-safe. An unknown user costs a bcrypt check too, so timing

@@ -110,7 +110,7 @@ static void block_end(struct strbuf *sb, size_t size)
 	put_u32(sb, (uint32_t)size);
 }
 
-struct pcapng_writer *pcapng_new(struct strbuf *out, const char *appl)
+int pcapng_new(struct strbuf *out, const char *appl, struct pcapng_writer **wp)
 {
 	size_t alen = appl ? strnlen(appl, OPT_MAX_LEN + 1) : 0;
 	struct pcapng_writer *w = NULL;
@@ -140,11 +140,11 @@ struct pcapng_writer *pcapng_new(struct strbuf *out, const char *appl)
 		put_opt(out, OPT_ENDOFOPT, NULL, 0);
 	}
 	block_end(out, size);
-	return w;
+	*wp = w;
+	return 0;
 fail:
 	free(w);
-	errno = -err;
-	return NULL;
+	return err;
 }
 
 static int find_iface(const struct pcapng_writer *w, uint32_t netns, uint32_t ifindex,

@@ -18,8 +18,9 @@
 struct pcapng_writer; /* opaque */
 
 /* A writer that appends to out. Writes the Section Header Block at once (with shb_userappl
- * option = appl, e.g. "dropmon 0.1.0"; NULL for none). NULL on -ENOMEM (errno set). */
-struct pcapng_writer *pcapng_new(struct strbuf *out, const char *appl);
+ * option = appl, e.g. "dropmon 0.1.0"; NULL for none). Returns 0, -EINVAL for an appl
+ * longer than an option holds, or out's error (-ENOMEM). */
+int pcapng_new(struct strbuf *out, const char *appl, struct pcapng_writer **wp);
 /* The interface id for (netns, ifindex, linktype): on first use writes an Interface
  * Description Block with if_name = name (NULL or "" → "if<ifindex>"), if_description =
  * "netns <netns>" , if_tsresol = 9 (nanoseconds), snaplen 0 (unlimited). Later calls with the

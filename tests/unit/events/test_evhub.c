@@ -16,6 +16,24 @@
 
 #include "evhub.h"
 
+static struct evhub *new_hub(size_t recent, size_t queue, size_t max_subs)
+{
+	struct evhub *h = NULL;
+
+	assert_int_equal(evhub_new(recent, queue, max_subs, &h), 0);
+	assert_non_null(h);
+	return h;
+}
+
+static struct evhub_sub *subscribe(struct evhub *h)
+{
+	struct evhub_sub *s = NULL;
+
+	assert_int_equal(evhub_subscribe(h, &s), 0);
+	assert_non_null(s);
+	return s;
+}
+
 static void rec_fill(struct evrecord *r, uint64_t seq)
 {
 	memset(r, 0, sizeof(*r));
@@ -52,16 +70,13 @@ static void sleep_ms(long ms)
 
 static void test_new_einval(void **state)
 {
+	struct evhub *h = NULL;
+
 	(void)state;
-	errno = 0;
-	assert_null(evhub_new(0, 4, 1));
-	assert_int_equal(errno, EINVAL);
-	errno = 0;
-	assert_null(evhub_new(4, 0, 1));
-	assert_int_equal(errno, EINVAL);
-	errno = 0;
-	assert_null(evhub_new(4, SIZE_MAX / 2, 1));
-	assert_int_equal(errno, EINVAL);
+	assert_int_equal(evhub_new(0, 4, 1, &h), -EINVAL);
+	assert_int_equal(evhub_new(4, 0, 1, &h), -EINVAL);
+	assert_int_equal(evhub_new(4, SIZE_MAX / 2, 1, &h), -EINVAL);
+	assert_null(h);
 	evhub_free(NULL);
 	evhub_unsubscribe(NULL);
 }
@@ -69,7 +84,7 @@ static void test_new_einval(void **state)
 static void test_snapshot_wrap(void **state)
 {
 	struct evrecord *out = calloc(8, sizeof(*out));
-	struct evhub *h = evhub_new(4, 2, 1);
+	struct evhub *h = new_hub(4, 2, 1);
 	uint64_t i;
 
 	(void)state;
@@ -111,7 +126,7 @@ static void test_snapshot_wrap(void **state)
 static void test_drain_and_stall(void **state)
 {
 	const size_t queue = 8, n = 10 * queue;
-	struct evhub *h = evhub_new(4, queue, 2);
+	struct evhub *h = new_hub(4, queue, 2);
 	struct evhub_sub *drain, *stall;
 	struct evhub_stats st;
 	struct evrecord r;
@@ -119,8 +134,8 @@ static void test_drain_and_stall(void **state)
 
 	(void)state;
 	assert_non_null(h);
-	drain = evhub_subscribe(h);
-	stall = evhub_subscribe(h);
+	drain = subscribe(h);
+	stall = subscribe(h);
 	assert_non_null(drain);
 	assert_non_null(stall);
 
@@ -161,20 +176,23 @@ static void test_drain_and_stall(void **state)
 
 static void test_max_subs(void **state)
 {
-	struct evhub *h = evhub_new(1, 1, 2);
+	struct evhub *h = new_hub(1, 1, 2);
 	struct evhub_sub *a, *b, *c;
 	struct evhub_stats st;
 	struct evrecord r;
 
 	(void)state;
 	assert_non_null(h);
-	a = evhub_subscribe(h);
-	b = evhub_subscribe(h);
+	a = subscribe(h);
+	b = subscribe(h);
 	assert_non_null(a);
 	assert_non_null(b);
-	errno = 0;
-	assert_null(evhub_subscribe(h));
-	assert_int_equal(errno, EBUSY);
+	{
+		struct evhub_sub *none = NULL;
+
+		assert_int_equal(evhub_subscribe(h, &none), -EBUSY);
+		assert_null(none);
+	}
 	evhub_stats(h, &st);
 	assert_int_equal(st.subscribers, 2);
 
@@ -184,39 +202,45 @@ static void test_max_subs(void **state)
 	evhub_unsubscribe(a);
 	evhub_stats(h, &st);
 	assert_int_equal(st.subscribers, 1);
-	c = evhub_subscribe(h);
+	c = subscribe(h);
 	assert_non_null(c);
 	assert_int_equal(evhub_next(c, &r, 0), 0);
 	publish_seq(h, 2);
 	assert_int_equal(evhub_next(c, &r, 0), 1);
 	assert_rec(&r, 2);
-	errno = 0;
-	assert_null(evhub_subscribe(h));
-	assert_int_equal(errno, EBUSY);
+	{
+		struct evhub_sub *none = NULL;
+
+		assert_int_equal(evhub_subscribe(h, &none), -EBUSY);
+		assert_null(none);
+	}
 
 	evhub_unsubscribe(b);
 	evhub_unsubscribe(c);
 	evhub_free(h);
 
 	/* No subscribers at all: snapshots only. */
-	h = evhub_new(1, 1, 0);
+	h = new_hub(1, 1, 0);
 	assert_non_null(h);
-	errno = 0;
-	assert_null(evhub_subscribe(h));
-	assert_int_equal(errno, EBUSY);
+	{
+		struct evhub_sub *none = NULL;
+
+		assert_int_equal(evhub_subscribe(h, &none), -EBUSY);
+		assert_null(none);
+	}
 	publish_seq(h, 1);
 	evhub_free(h);
 }
 
 static void test_next_timeout(void **state)
 {
-	struct evhub *h = evhub_new(1, 1, 1);
+	struct evhub *h = new_hub(1, 1, 1);
 	struct evhub_sub *s;
 	struct evrecord r;
 
 	(void)state;
 	assert_non_null(h);
-	s = evhub_subscribe(h);
+	s = subscribe(h);
 	assert_non_null(s);
 	assert_int_equal(evhub_next(s, &r, 0), 0);
 	assert_int_equal(evhub_next(s, &r, 50), 0);
@@ -241,14 +265,14 @@ static void *waiter_run(void *arg)
 
 static void test_wake_by_publish(void **state)
 {
-	struct evhub *h = evhub_new(1, 4, 1);
+	struct evhub *h = new_hub(1, 4, 1);
 	struct waiter *w = calloc(1, sizeof(*w));
 	pthread_t t;
 
 	(void)state;
 	assert_non_null(h);
 	assert_non_null(w);
-	w->s = evhub_subscribe(h);
+	w->s = subscribe(h);
 	assert_non_null(w->s);
 	w->timeout_ms = 10000;
 	w->ret = -1;
@@ -266,7 +290,7 @@ static void test_wake_by_publish(void **state)
 
 static void test_wake_by_shutdown(void **state)
 {
-	struct evhub *h = evhub_new(1, 4, 2);
+	struct evhub *h = new_hub(1, 4, 2);
 	struct waiter *w = calloc(1, sizeof(*w));
 	struct evhub_sub *queued;
 	struct evrecord r;
@@ -275,8 +299,8 @@ static void test_wake_by_shutdown(void **state)
 	(void)state;
 	assert_non_null(h);
 	assert_non_null(w);
-	w->s = evhub_subscribe(h);
-	queued = evhub_subscribe(h);
+	w->s = subscribe(h);
+	queued = subscribe(h);
 	assert_non_null(w->s);
 	assert_non_null(queued);
 	w->timeout_ms = 10000; /* a timeout would return 0, not -ESHUTDOWN */
@@ -387,7 +411,7 @@ static void *snapper_run(void *arg)
 
 static void test_publisher_never_blocks(void **state)
 {
-	struct evhub *h = evhub_new(16, STRESS_QUEUE, 4);
+	struct evhub *h = new_hub(16, STRESS_QUEUE, 4);
 	struct publisher p = { .h = h, .n = STRESS_EVENTS };
 	struct reader rd = { 0 };
 	struct snapper sn = { .h = h };
@@ -399,8 +423,8 @@ static void test_publisher_never_blocks(void **state)
 	(void)state;
 	assert_non_null(h);
 	assert_int_equal(pthread_mutex_init(&sn.mu, NULL), 0);
-	stalled = evhub_subscribe(h);
-	rd.s = evhub_subscribe(h);
+	stalled = subscribe(h);
+	rd.s = subscribe(h);
 	assert_non_null(stalled);
 	assert_non_null(rd.s);
 
