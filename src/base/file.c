@@ -10,6 +10,18 @@
 
 #include "file.h"
 
+/* read(2) that is not cut short by a signal: bytes read, 0 at the end, or
+ * a negative errno. */
+static ssize_t read_some(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
 int file_read_small(int dfd, const char *path, char *buf, size_t size)
 {
 	size_t len = 0;
@@ -21,12 +33,10 @@ int file_read_small(int dfd, const char *path, char *buf, size_t size)
 		goto cleanup;
 	}
 	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
+		ssize_t n = read_some(fd, buf + len, size - 1 - len);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			err = -errno;
+			err = (int)n;
 			goto cleanup;
 		}
 		if (n == 0)
@@ -115,11 +125,9 @@ int file_read_alloc(int dfd, const char *path, size_t max, char **out, size_t *o
 			}
 			buf = tmp;
 		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = read_some(fd, buf + len, cap - len - 1);
 		if (n < 0) {
-			err = -errno;
+			err = (int)n;
 			goto cleanup;
 		}
 		if (n == 0)

@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "testfs.h"
@@ -43,4 +44,20 @@ int testfs_write(const char *path, const void *data, size_t len)
 	if (close(fd) && !err)
 		err = -errno;
 	return err;
+}
+
+void testfs_each_prefix(const char *s, void (*fn)(const char *prefix))
+{
+	size_t len = strlen(s);
+
+	for (size_t n = 0; n <= len; n++) {
+		char *p = malloc(n + 1);
+
+		if (!p)
+			abort();
+		memcpy(p, s, n);
+		p[n] = '\0';
+		fn(p);
+		free(p);
+	}
 }

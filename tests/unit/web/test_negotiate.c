@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "negotiate.h"
+#include "testfs.h"
 
 /* The exporter's use: OpenMetrics when preferred, else the text format. */
 enum expo_format { EXPO_TEXT, EXPO_OPENMETRICS };
@@ -187,6 +188,11 @@ static void test_negotiate_garbage(void **state)
 	expect_fmt("te(xt;x=\"a,b\",application/openmetrics-text", EXPO_OPENMETRICS);
 }
 
+static void parse_prefix(const char *p)
+{
+	(void)expo_negotiate(p);
+}
+
 /* Every prefix of some awkward headers, each in a buffer of its exact size
  * so that ASan reports any read past the terminating NUL. */
 static void test_negotiate_truncated(void **state)
@@ -198,19 +204,8 @@ static void test_negotiate_truncated(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
-		size_t len = strlen(hdrs[i]);
-
-		for (size_t n = 0; n <= len; n++) {
-			char *p = malloc(n + 1);
-
-			assert_non_null(p);
-			memcpy(p, hdrs[i], n);
-			p[n] = '\0';
-			(void)expo_negotiate(p);
-			free(p);
-		}
-	}
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		testfs_each_prefix(hdrs[i], parse_prefix);
 	expect_fmt("text/plain;x=\"a\\", EXPO_TEXT);
 	expect_fmt("application/openmetrics-text;x=\"a\\", EXPO_TEXT);
 	expect_fmt("application/openmetrics-text;q= ", EXPO_TEXT);
