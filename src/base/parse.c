@@ -7,17 +7,25 @@
 
 #include "parse.h"
 
+/* The decimal number s starts with (a digit first: no sign, no space);
+ * *end is after it. 0, -EINVAL or -ERANGE. */
+static int leading_u64(const char *s, unsigned long long *v, char **end)
+{
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, end, 10);
+	return errno == ERANGE ? -ERANGE : 0;
+}
+
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
+	int err = leading_u64(s, &v, &end);
 
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
+	if (err)
+		return err;
 	if (*end != '\0')
 		return -EINVAL;
 	if (v < min || v > max)
@@ -30,13 +38,10 @@ int parse_duration(const char *s, uint64_t max_seconds, uint64_t *out)
 {
 	unsigned long long v, mult = 1;
 	char *end;
+	int err = leading_u64(s, &v, &end);
 
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
+	if (err)
+		return err;
 	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
 		mult = 1;
 	else if (strcmp(end, "m") == 0)
