@@ -88,8 +88,7 @@ void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 int evrecord_decoder_load_ksyms(struct evrecord_decoder *d)
 {
 	d->modules_hash = ksyms_modules_hash(d->modules_path);
-	d->ksyms = ksyms_load(d->kallsyms_path);
-	return d->ksyms ? 0 : -errno;
+	return ksyms_load(d->kallsyms_path, &d->ksyms);
 }
 
 void evrecord_decoder_refresh(struct evrecord_decoder *d, uint64_t now_s)

@@ -363,17 +363,9 @@ cleanup:
 	return err;
 }
 
-struct ksyms *ksyms_load(const char *path)
+int ksyms_load(const char *path, struct ksyms **out)
 {
-	struct ksyms *ks = NULL;
-	int err;
-
-	err = ksyms_read(path ? path : "/proc/kallsyms", &ks);
-	if (err) {
-		errno = -err;
-		return NULL;
-	}
-	return ks;
+	return ksyms_read(path ? path : "/proc/kallsyms", out);
 }
 
 const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr, uint64_t *offset)
@@ -492,12 +484,13 @@ int ksyms_refresh(struct ksyms **ks, uint64_t *hash, const char *kallsyms_path,
 {
 	uint64_t h = ksyms_modules_hash(modules_path);
 	struct ksyms *fresh;
+	int err;
 
 	if (h == *hash)
 		return 0;
-	fresh = ksyms_load(kallsyms_path);
-	if (!fresh)
-		return -errno;
+	err = ksyms_load(kallsyms_path, &fresh);
+	if (err)
+		return err;
 	ksyms_free(*ks);
 	*ks = fresh;
 	*hash = h;

@@ -16,10 +16,10 @@ struct ksym {
 };
 
 /* Loads the text symbols (types t, T, w, W) of `path`, or of /proc/kallsyms
- * when path is NULL. Returns NULL with errno set on failure; errno is EPERM
- * when the file is readable but every address is zero (kptr_restrict, or no
+ * when path is NULL, into *out. Returns 0 or a negative errno: -EPERM when
+ * the file is readable but every address is zero (kptr_restrict, or no
  * CAP_SYSLOG), so the caller can say what to fix. */
-struct ksyms *ksyms_load(const char *path);
+int ksyms_load(const char *path, struct ksyms **out);
 
 /* The symbol whose address is the greatest one <= addr, or NULL when addr is
  * below every symbol. *offset (may be NULL) receives addr - sym->addr. Among

@@ -45,28 +45,27 @@ struct series_set {
 	struct strbuf scratch;
 };
 
-struct series_set *series_new(const struct series_opts *opts, double now)
+int series_new(const struct series_opts *opts, double now, struct series_set **out)
 {
 	struct series_set *s = calloc(1, sizeof(*s));
 	int err;
 
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	s->opts = *opts;
 	s->modules_hash = ksyms_modules_hash(opts->modules_path);
 	s->modules_checked_at = now;
-	s->ksyms = ksyms_load(opts->kallsyms_path);
-	if (!s->ksyms)
+	err = ksyms_load(opts->kallsyms_path, &s->ksyms);
+	if (err)
 		goto fail;
-	s->labelsets = labelsets_new();
-	if (!s->labelsets)
+	err = labelsets_new(&s->labelsets);
+	if (err)
 		goto fail;
-	return s;
+	*out = s;
+	return 0;
 fail:
-	err = errno;
 	series_free(s);
-	errno = err;
-	return NULL;
+	return err;
 }
 
 void series_free(struct series_set *s)
