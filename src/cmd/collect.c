@@ -349,7 +349,7 @@ cleanup:
 	ringbuf_free(events);
 	counters_reader_free(reader);
 	reasons_free(run.decoder.reasons);
-	ksyms_free(run.decoder.ksyms);
+	ksyms_live_free(&run.decoder.syms);
 	loader_close(loader);
 	pktfilter_free(run.filter);
 	if (run.out && run.out != stdout && fclose(run.out) != 0 && !err) {

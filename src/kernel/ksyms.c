@@ -497,6 +497,30 @@ int ksyms_refresh(struct ksyms **ks, uint64_t *hash, const char *kallsyms_path,
 	return 1;
 }
 
+int ksyms_live_load(struct ksyms_live *l, double now)
+{
+	l->ks = NULL;
+	/* The fingerprint first: a module loaded during the read is seen at
+	 * the next check. */
+	l->modules_hash = ksyms_modules_hash(l->modules_path);
+	l->checked_at = now;
+	return ksyms_load(l->kallsyms_path, &l->ks);
+}
+
+int ksyms_live_refresh(struct ksyms_live *l, double now, double interval)
+{
+	if (!l->ks || now - l->checked_at < interval)
+		return 0;
+	l->checked_at = now;
+	return ksyms_refresh(&l->ks, &l->modules_hash, l->kallsyms_path, l->modules_path);
+}
+
+void ksyms_live_free(struct ksyms_live *l)
+{
+	ksyms_free(l->ks);
+	l->ks = NULL;
+}
+
 size_t ksyms_count(const struct ksyms *ks)
 {
 	return ks ? ks->count : 0;

@@ -124,7 +124,7 @@ static void test_decode(void **state)
 
 	(void)state;
 	assert_int_equal(ksyms_load(FIXTURES "/ksyms/basic", &ks), 0);
-	d.ksyms = ks;
+	d.syms.ks = ks;
 	assert_non_null(ev);
 	assert_non_null(r);
 	ev->ts_ns = 5;
@@ -177,7 +177,7 @@ static void test_strip_tracing(void **state)
 
 	(void)state;
 	assert_int_equal(ksyms_load(FIXTURES "/ksyms/tracing", &ks), 0);
-	d.ksyms = ks;
+	d.syms.ks = ks;
 	assert_non_null(ev);
 	assert_non_null(r);
 	memcpy(ev->stack, stack, sizeof(stack));
