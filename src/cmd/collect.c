@@ -259,10 +259,10 @@ int cmd_collect(int argc, char **argv)
 
 	/* The reason filter runs in the kernel: its value is needed before
 	 * the load, from the running kernel's names. */
-	run.decoder.reasons = reasons_load(NULL, NULL);
-	if (!run.decoder.reasons)
+	err = reasons_load(NULL, NULL, &run.decoder.reasons);
+	if (err)
 		pr_warn("cannot read drop reasons from BTF (%s): printed as numbers\n",
-			strerror(errno));
+			strerror(-err));
 	if (cfg.reason) {
 		uint64_t v;
 
@@ -289,12 +289,17 @@ int cmd_collect(int argc, char **argv)
 		cli_explain_load_error(stage, err);
 		goto cleanup;
 	}
-	if (evrecord_decoder_load_ksyms(&run.decoder))
+	err = evrecord_decoder_load_ksyms(&run.decoder);
+	if (err)
 		pr_warn("cannot read /proc/kallsyms (%s): stacks are printed as addresses\n",
-			strerror(errno));
+			strerror(-err));
 	run.text.init_netns = netns_self_inode();
-	reader = counters_reader_new(loader_maps(loader));
-	err = reader ? ringbuf_new(loader_maps(loader)->events, on_event, &run, &events) : -errno;
+	err = counters_reader_new(loader_maps(loader), &reader);
+	if (err) {
+		pr_err("cannot set up the map reader: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	err = ringbuf_new(loader_maps(loader)->events, on_event, &run, &events);
 	if (err) {
 		pr_err("cannot read the kernel's event ring buffer: %s\n", strerror(-err));
 		goto cleanup;
@@ -343,7 +348,7 @@ cleanup:
 	ringbuf_free(events);
 	counters_reader_free(reader);
 	reasons_free(run.decoder.reasons);
-	ksyms_free(run.decoder.ksyms);
+	ksyms_live_free(&run.decoder.syms);
 	loader_close(loader);
 	pktfilter_free(run.filter);
 	if (run.out && run.out != stdout && fclose(run.out) != 0 && !err) {

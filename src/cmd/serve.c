@@ -426,9 +426,8 @@ int cmd_serve(int argc, char **argv)
 		goto cleanup;
 	}
 	/* One table of reason names, for the scrape and the event pump. */
-	reasons = reasons_load(NULL, NULL);
-	if (!reasons) {
-		err = errno ? -errno : -EINVAL;
+	err = reasons_load(NULL, NULL, &reasons);
+	if (err) {
 		pr_err("reading drop reasons from /sys/kernel/btf/vmlinux: %s\n", strerror(-err));
 		goto cleanup;
 	}

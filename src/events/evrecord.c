@@ -9,6 +9,7 @@
 #include "evrecord.h"
 #include "ksyms.h"
 #include "log.h"
+#include "monotonic.h"
 #include "reasons.h"
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -43,7 +44,7 @@ static void symbolize(char *buf, size_t size, struct ksyms *ks, uint64_t addr)
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 		     const struct evrecord_decoder *d)
 {
-	const struct ksym *fn = d->ksyms ? ksyms_find(d->ksyms, ev->location) : NULL;
+	const struct ksym *fn = d->syms.ks ? ksyms_find(d->syms.ks, ev->location) : NULL;
 	uint32_t i = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -63,13 +64,13 @@ void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 	if (fn)
 		snprintf(r->function, sizeof(r->function), "%s", fn->name);
 	/* Innermost first: only the dispatch frames on top are left out. */
-	while (d->ksyms && i < ev->stack_len &&
-	       is_tracing_frame(ksyms_find(d->ksyms, ev->stack[i])))
+	while (d->syms.ks && i < ev->stack_len &&
+	       is_tracing_frame(ksyms_find(d->syms.ks, ev->stack[i])))
 		i++;
 	if (i == ev->stack_len)
 		i = 0; /* all of it looked like tracing: keep it whole */
 	for (; i < ev->stack_len && i < DROPMON_STACK_DEPTH; i++)
-		symbolize(r->frames[r->nframes++], sizeof(r->frames[0]), d->ksyms, ev->stack[i]);
+		symbolize(r->frames[r->nframes++], sizeof(r->frames[0]), d->syms.ks, ev->stack[i]);
 	r->ifindex = ev->ifindex;
 	r->rx_ifindex = ev->rx_ifindex;
 	memcpy(r->dev, ev->dev, sizeof(r->dev));
@@ -87,19 +88,13 @@ void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 
 int evrecord_decoder_load_ksyms(struct evrecord_decoder *d)
 {
-	d->modules_hash = ksyms_modules_hash(d->modules_path);
-	d->ksyms = ksyms_load(d->kallsyms_path);
-	return d->ksyms ? 0 : -errno;
+	return ksyms_live_load(&d->syms, monotonic_s());
 }
 
 void evrecord_decoder_refresh(struct evrecord_decoder *d, uint64_t now_s)
 {
-	int r;
+	int r = ksyms_live_refresh(&d->syms, (double)now_s, MODULES_CHECK_S);
 
-	if (!d->ksyms || now_s - d->modules_checked_s < MODULES_CHECK_S)
-		return;
-	d->modules_checked_s = now_s;
-	r = ksyms_refresh(&d->ksyms, &d->modules_hash, d->kallsyms_path, d->modules_path);
 	if (r < 0)
 		pr_warn("cannot reload /proc/kallsyms after a module change: %s\n", strerror(-r));
 	else if (r > 0)

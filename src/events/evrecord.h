@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "dropmon.h"
+#include "ksyms.h"
 
 #define EVRECORD_NAME_MAX 96   /* reason names, "subsys/REASON" included */
 #define EVRECORD_FRAME_MAX 160 /* "symbol+0xoff [module]" */
@@ -38,17 +39,14 @@ struct evrecord {
 	uint8_t packet[DROPMON_PKT_BYTES];
 };
 
-struct ksyms;
 struct reasons;
 
 struct evrecord_decoder {
-	struct ksyms *ksyms;	 /* NULL: frames as addresses */
+	/* The paths are set before evrecord_decoder_load_ksyms() (NULL: /proc;
+	 * tests: fixtures). syms.ks NULL: frames as addresses. */
+	struct ksyms_live syms;
 	struct reasons *reasons; /* NULL: reasons as numbers */
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	uint64_t modules_hash;	 /* of the modules ksyms was loaded with */
-	uint64_t modules_checked_s;
-	const char *kallsyms_path; /* NULL: /proc/kallsyms (tests: a fixture) */
-	const char *modules_path;  /* NULL: /proc/modules */
 };
 
 /* Fills r from a kernel event: names the reason, symbolizes the location
@@ -56,11 +54,11 @@ struct evrecord_decoder {
  * converts the time. ev must have been bounded (ringbuf.c does). */
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 		     const struct evrecord_decoder *d);
-/* Loads d->ksyms from d->kallsyms_path, remembering the modules it was
- * loaded with. Returns 0 or a negative errno (d->ksyms stays NULL). */
+/* Loads d->syms from its paths (ksyms_live_load(), now being monotonic_s()).
+ * Returns 0 or a negative errno (d->syms.ks stays NULL). */
 int evrecord_decoder_load_ksyms(struct evrecord_decoder *d);
-/* At most every few seconds (now_s: a monotonic clock in seconds), reloads
- * d->ksyms when a module was loaded or unloaded since, so that stack
+/* At most every 5 seconds (now_s: a monotonic clock in seconds), reloads
+ * d->syms.ks when a module was loaded or unloaded since, so that stack
  * frames in it keep their names. Call it from the thread that decodes. */
 void evrecord_decoder_refresh(struct evrecord_decoder *d, uint64_t now_s);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC now, in ns. */

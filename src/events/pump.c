@@ -67,8 +67,8 @@ int pump_new(const struct pump_opts *o, struct pump **out, const char **what)
 		return -ENOMEM;
 	p->dec.mono_to_real_ns = evrecord_clock_offset();
 	p->dec.reasons = o->reasons;
-	p->dec.kallsyms_path = o->kallsyms_path;
-	p->dec.modules_path = o->modules_path;
+	p->dec.syms.kallsyms_path = o->kallsyms_path;
+	p->dec.syms.modules_path = o->modules_path;
 	*what = "reading /proc/kallsyms for event stacks";
 	err = evrecord_decoder_load_ksyms(&p->dec);
 	if (err)
@@ -120,6 +120,6 @@ void pump_free(struct pump *p)
 		pthread_join(p->thread, NULL);
 	ringbuf_free(p->ring);
 	evhub_free(p->hub);
-	ksyms_free(p->dec.ksyms);
+	ksyms_live_free(&p->dec.syms);
 	free(p);
 }

@@ -363,17 +363,9 @@ cleanup:
 	return err;
 }
 
-struct ksyms *ksyms_load(const char *path)
+int ksyms_load(const char *path, struct ksyms **out)
 {
-	struct ksyms *ks = NULL;
-	int err;
-
-	err = ksyms_read(path ? path : "/proc/kallsyms", &ks);
-	if (err) {
-		errno = -err;
-		return NULL;
-	}
-	return ks;
+	return ksyms_read(path ? path : "/proc/kallsyms", out);
 }
 
 const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr, uint64_t *offset)
@@ -492,16 +484,41 @@ int ksyms_refresh(struct ksyms **ks, uint64_t *hash, const char *kallsyms_path,
 {
 	uint64_t h = ksyms_modules_hash(modules_path);
 	struct ksyms *fresh;
+	int err;
 
 	if (h == *hash)
 		return 0;
-	fresh = ksyms_load(kallsyms_path);
-	if (!fresh)
-		return -errno;
+	err = ksyms_load(kallsyms_path, &fresh);
+	if (err)
+		return err;
 	ksyms_free(*ks);
 	*ks = fresh;
 	*hash = h;
 	return 1;
+}
+
+int ksyms_live_load(struct ksyms_live *l, double now)
+{
+	l->ks = NULL;
+	/* The fingerprint first: a module loaded during the read is seen at
+	 * the next check. */
+	l->modules_hash = ksyms_modules_hash(l->modules_path);
+	l->checked_at = now;
+	return ksyms_load(l->kallsyms_path, &l->ks);
+}
+
+int ksyms_live_refresh(struct ksyms_live *l, double now, double interval)
+{
+	if (!l->ks || now - l->checked_at < interval)
+		return 0;
+	l->checked_at = now;
+	return ksyms_refresh(&l->ks, &l->modules_hash, l->kallsyms_path, l->modules_path);
+}
+
+void ksyms_live_free(struct ksyms_live *l)
+{
+	ksyms_free(l->ks);
+	l->ks = NULL;
 }
 
 size_t ksyms_count(const struct ksyms *ks)

@@ -16,10 +16,10 @@ struct ksym {
 };
 
 /* Loads the text symbols (types t, T, w, W) of `path`, or of /proc/kallsyms
- * when path is NULL. Returns NULL with errno set on failure; errno is EPERM
- * when the file is readable but every address is zero (kptr_restrict, or no
+ * when path is NULL, into *out. Returns 0 or a negative errno: -EPERM when
+ * the file is readable but every address is zero (kptr_restrict, or no
  * CAP_SYSLOG), so the caller can say what to fix. */
-struct ksyms *ksyms_load(const char *path);
+int ksyms_load(const char *path, struct ksyms **out);
 
 /* The symbol whose address is the greatest one <= addr, or NULL when addr is
  * below every symbol. *offset (may be NULL) receives addr - sym->addr. Among
@@ -46,6 +46,30 @@ uint64_t ksyms_modules_hash(const char *modules_path);
  * kept. Pointers into the old table are invalid after a reload. */
 int ksyms_refresh(struct ksyms **ks, uint64_t *hash, const char *kallsyms_path,
 		  const char *modules_path);
+
+/* A table kept up to date with the loaded modules, as a long-running reader
+ * holds it: the caller sets the paths (not copied: they must outlive it),
+ * loads it once, then refreshes it now and then from the thread that reads
+ * it. */
+struct ksyms_live {
+	const char *kallsyms_path; /* NULL: /proc/kallsyms */
+	const char *modules_path;  /* NULL: /proc/modules */
+	struct ksyms *ks;	   /* NULL: not loaded */
+	uint64_t modules_hash;	   /* of the modules ks was loaded with */
+	double checked_at;	   /* monotonic seconds of the load or last check */
+};
+
+/* Loads l->ks at monotonic time now (l must not hold a table). Returns 0 or
+ * ksyms_load()'s negative errno; l->ks is then NULL. */
+int ksyms_live_load(struct ksyms_live *l, double now);
+/* When interval seconds have passed since the load or the last check, checks
+ * the modules and reloads l->ks if they changed (ksyms_refresh()). Returns 1
+ * when it reloaded, 0 when not (not due, no change, or no table loaded), or
+ * a negative errno with the old table kept; either way the next check is
+ * interval from now. Pointers into the old table are invalid after a reload. */
+int ksyms_live_refresh(struct ksyms_live *l, double now, double interval);
+/* Frees l->ks (NULL afterwards); the paths are kept. */
+void ksyms_live_free(struct ksyms_live *l);
 
 size_t ksyms_count(const struct ksyms *ks);
 void ksyms_free(struct ksyms *ks); /* accepts NULL */

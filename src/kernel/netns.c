@@ -466,7 +466,7 @@ cleanup:
 	return err;
 }
 
-struct netns_table *netns_scan(const char *proc_root)
+int netns_scan(const char *proc_root, struct netns_table **out)
 {
 	char link[NSLINK_SIZE];
 	struct netns_table *t = NULL;
@@ -509,10 +509,10 @@ cleanup:
 		closedir(dir);
 	if (err) {
 		netns_free(t);
-		errno = -err;
-		return NULL;
+		return err;
 	}
-	return t;
+	*out = t;
+	return 0;
 }
 
 static const struct netns_entry *table_find(const struct netns_table *t, uint32_t inode)

@@ -16,9 +16,10 @@ struct netns_table;
  *  - <proc_root>/<pid>/ns/net for every numeric pid (readlink gives
  *    "net:[INODE]"): alive; when no mount named it, the name is the command
  *    (<proc_root>/<pid>/comm, newline stripped) of the lowest pid in it.
- * Processes that vanish during the scan are skipped. Returns NULL with errno
- * set only when proc_root itself cannot be read. */
-struct netns_table *netns_scan(const char *proc_root);
+ * Processes that vanish during the scan are skipped. The table goes to *out.
+ * Returns 0 or a negative errno: only when proc_root itself cannot be read,
+ * or memory runs out. */
+int netns_scan(const char *proc_root, struct netns_table **out);
 
 /* Name of the netns, or NULL when the scan did not find it. */
 const char *netns_name(const struct netns_table *t, uint32_t inode);

@@ -405,19 +405,18 @@ static void copy_name(char *buf, size_t size, const char *name)
 	buf[len] = '\0';
 }
 
-struct reasons *reasons_load(const char *vmlinux_path, const char *module_dir)
+int reasons_load(const char *vmlinux_path, const char *module_dir, struct reasons **out)
 {
 	struct reasons *r = NULL;
 	int err = 0;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	err = -pthread_mutex_init(&r->lock, NULL);
 	if (err) {
 		free(r);
-		errno = -err;
-		return NULL;
+		return err;
 	}
 	strbuf_init(&r->t.names);
 	r->vmlinux_path = strdup(vmlinux_path ? vmlinux_path : "/sys/kernel/btf/vmlinux");
@@ -431,10 +430,10 @@ struct reasons *reasons_load(const char *vmlinux_path, const char *module_dir)
 cleanup:
 	if (err) {
 		reasons_free(r);
-		errno = -err;
-		return NULL;
+		return err;
 	}
-	return r;
+	*out = r;
+	return 0;
 }
 
 const char *reasons_name(struct reasons *r, uint32_t value, char *buf, size_t size)

@@ -20,8 +20,9 @@ struct reasons;
  * lower-cased SKB_DROP_REASON_SUBSYS_ suffix ("openvswitch/OVS_DROP_LAST_ACTION").
  * A BTF without enum skb_drop_reason (kernels before 5.17) is not an error:
  * every value is then named NOT_SPECIFIED.
- * Returns NULL with errno set when the vmlinux BTF cannot be read. */
-struct reasons *reasons_load(const char *vmlinux_path, const char *module_dir);
+ * The table goes to *out. Returns 0 or a negative errno: when the vmlinux
+ * BTF cannot be read. */
+int reasons_load(const char *vmlinux_path, const char *module_dir, struct reasons **out);
 
 /* Writes the name of `value` into buf (always NUL-terminated, truncated to
  * size) and returns buf. An unknown value is written as its decimal number,

@@ -39,18 +39,16 @@ struct counters_reader {
 
 typedef int (*dump_fn)(struct counters_reader *r, const void *key, const void *values, void *ctx);
 
-struct counters_reader *counters_reader_new(const struct loader_maps *maps)
+int counters_reader_new(const struct loader_maps *maps, struct counters_reader **out)
 {
 	struct counters_reader *r;
 	int ncpus = libbpf_num_possible_cpus();
 
-	if (ncpus <= 0) {
-		errno = ncpus < 0 ? -ncpus : EINVAL;
-		return NULL;
-	}
+	if (ncpus <= 0)
+		return ncpus < 0 ? ncpus : -EINVAL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	r->maps = *maps;
 	r->ncpus = ncpus;
 	r->slots = calloc((size_t)ncpus, sizeof(*r->slots));
@@ -64,10 +62,10 @@ struct counters_reader *counters_reader_new(const struct loader_maps *maps)
 	r->values = malloc(r->values_size);
 	if (!r->slots || !r->copy || !r->good || !r->active || !r->keys || !r->values) {
 		counters_reader_free(r);
-		errno = ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
-	return r;
+	*out = r;
+	return 0;
 }
 
 void counters_reader_free(struct counters_reader *r)

@@ -37,8 +37,9 @@ struct counters_snapshot {
 
 struct counters_reader;
 
-/* Returns NULL with errno set when the CPU count is unknown. */
-struct counters_reader *counters_reader_new(const struct loader_maps *maps);
+/* Returns 0 or a negative errno: when the CPU count is unknown, or memory
+ * runs out. */
+int counters_reader_new(const struct loader_maps *maps, struct counters_reader **out);
 void counters_reader_free(struct counters_reader *r);
 /* Fills snap (reusing its arrays). Returns 0 or a negative errno. */
 int counters_read(struct counters_reader *r, struct counters_snapshot *snap);

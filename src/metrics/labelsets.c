@@ -47,9 +47,14 @@ static struct entry *find(const struct labelsets *ls, const struct labelset_id *
 	return &ls->slots[i];
 }
 
-struct labelsets *labelsets_new(void)
+int labelsets_new(struct labelsets **out)
 {
-	return calloc(1, sizeof(struct labelsets));
+	struct labelsets *ls = calloc(1, sizeof(*ls));
+
+	if (!ls)
+		return -ENOMEM;
+	*out = ls;
+	return 0;
 }
 
 /* Moves the entries to a table of cap slots, keeping only the used ones when

@@ -20,7 +20,8 @@ struct labelset_id {
 
 struct labelsets;
 
-struct labelsets *labelsets_new(void);
+/* Returns 0 or a negative errno: -ENOMEM. */
+int labelsets_new(struct labelsets **out);
 /* The cached label set of id (its device name included), or NULL. A hit
  * marks the entry as used in this round. *len receives its length. */
 const char *labelsets_get(struct labelsets *ls, const struct labelset_id *id, size_t *len);

@@ -30,14 +30,15 @@ struct netns_expiry {
 	size_t nknown, known_cap;
 };
 
-struct netns_expiry *netns_expiry_new(const struct netns_expiry_opts *opts)
+int netns_expiry_new(const struct netns_expiry_opts *opts, struct netns_expiry **out)
 {
 	struct netns_expiry *x = calloc(1, sizeof(*x));
 
 	if (!x)
-		return NULL;
+		return -ENOMEM;
 	x->opts = *opts;
-	return x;
+	*out = x;
+	return 0;
 }
 
 void netns_expiry_free(struct netns_expiry *x)
@@ -49,9 +50,9 @@ void netns_expiry_free(struct netns_expiry *x)
 	free(x);
 }
 
-static struct netns_table *scan(struct netns_expiry *x)
+static int scan(struct netns_expiry *x, struct netns_table **out)
 {
-	return x->opts.scan ? x->opts.scan(x->opts.ctx) : netns_scan(NULL);
+	return x->opts.scan ? x->opts.scan(x->opts.ctx, out) : netns_scan(NULL, out);
 }
 
 /* known[] is sorted by inode: every scrape looks up each counter row's
@@ -108,15 +109,16 @@ bool netns_expiry_update(struct netns_expiry *x, const struct counters_snapshot 
 	size_t i;
 
 	if (!x->netns || now - x->netns_scanned_at >= x->opts.refresh_s) {
-		struct netns_table *t = scan(x);
+		struct netns_table *t;
+		int err = scan(x, &t);
 
-		if (t) {
+		if (!err) {
 			netns_free(x->netns);
 			x->netns = t;
 			x->netns_scanned_at = now;
 			scanned = true;
 		} else {
-			pr_warn("cannot scan network namespaces: %s\n", strerror(errno));
+			pr_warn("cannot scan network namespaces: %s\n", strerror(-err));
 		}
 	}
 	if (!x->netns)
@@ -160,10 +162,10 @@ bool netns_expiry_update(struct netns_expiry *x, const struct counters_snapshot 
 		 * look again right before deleting (once a call, and not when
 		 * this call scanned already). */
 		if (!rescanned && !scanned) {
-			struct netns_table *t = scan(x);
+			struct netns_table *t;
 
 			rescanned = true;
-			if (t) {
+			if (!scan(x, &t)) {
 				netns_free(x->netns);
 				x->netns = t;
 				x->netns_scanned_at = now;

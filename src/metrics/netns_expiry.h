@@ -19,9 +19,9 @@ struct netns_table;
 struct netns_expiry_opts {
 	double grace_s;	  /* keep series of a vanished netns this long */
 	double refresh_s; /* rescan namespaces at most this often */
-	/* A fresh table of the namespaces alive (netns_scan()), or NULL with
-	 * errno set. NULL: netns_scan(NULL). */
-	struct netns_table *(*scan)(void *ctx);
+	/* A fresh table of the namespaces alive into *out (netns_scan()):
+	 * returns 0 or a negative errno. NULL: netns_scan(NULL, out). */
+	int (*scan)(void *ctx, struct netns_table **out);
 	/* Removes every series of the netns (counters_forget_netns()):
 	 * returns how many, or a negative errno; -EBUSY means "not now, try
 	 * again later". */
@@ -31,8 +31,8 @@ struct netns_expiry_opts {
 
 struct netns_expiry;
 
-/* NULL with errno set. */
-struct netns_expiry *netns_expiry_new(const struct netns_expiry_opts *opts);
+/* Returns 0 or a negative errno: -ENOMEM. */
+int netns_expiry_new(const struct netns_expiry_opts *opts, struct netns_expiry **out);
 /* Tracks every netns in snap's rows at monotonic time now (rescanning at
  * most every refresh_s), and forgets the namespaces gone for grace_s or
  * longer: a namespace is looked up once more right before (inodes are

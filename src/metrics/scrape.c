@@ -73,23 +73,22 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 	c->opts = *opts;
 	*what = "reading /proc/kallsyms";
 	sopts.device_ctx = c;
-	c->series = series_new(&sopts, monotonic_s());
-	if (!c->series)
+	err = series_new(&sopts, monotonic_s(), &c->series);
+	if (err)
 		goto fail;
 	xopts.ctx = c;
-	c->netns = netns_expiry_new(&xopts);
-	if (!c->netns)
+	err = netns_expiry_new(&xopts, &c->netns);
+	if (err)
 		goto fail;
 	*what = "setting up the map reader";
-	c->reader = counters_reader_new(loader_maps(l));
-	if (!c->reader)
+	err = counters_reader_new(loader_maps(l), &c->reader);
+	if (err)
 		goto fail;
 	*out = c;
 	return 0;
 fail:
-	err = -errno;
 	scrape_free(c);
-	return err ? err : -EINVAL;
+	return err;
 }
 
 int scrape_add_source(struct scrape *c, scrape_source_fn fn, void *ctx)

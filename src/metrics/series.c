@@ -31,9 +31,7 @@ struct series {
 
 struct series_set {
 	struct series_opts opts;
-	struct ksyms *ksyms;
-	uint64_t modules_hash; /* of the modules when ksyms was loaded */
-	double modules_checked_at;
+	struct ksyms_live syms;
 	const struct counters_snapshot *snap; /* of the last build */
 	struct series *series;
 	size_t nseries, series_cap;
@@ -45,28 +43,27 @@ struct series_set {
 	struct strbuf scratch;
 };
 
-struct series_set *series_new(const struct series_opts *opts, double now)
+int series_new(const struct series_opts *opts, double now, struct series_set **out)
 {
 	struct series_set *s = calloc(1, sizeof(*s));
 	int err;
 
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	s->opts = *opts;
-	s->modules_hash = ksyms_modules_hash(opts->modules_path);
-	s->modules_checked_at = now;
-	s->ksyms = ksyms_load(opts->kallsyms_path);
-	if (!s->ksyms)
+	s->syms.kallsyms_path = opts->kallsyms_path;
+	s->syms.modules_path = opts->modules_path;
+	err = ksyms_live_load(&s->syms, now);
+	if (err)
 		goto fail;
-	s->labelsets = labelsets_new();
-	if (!s->labelsets)
+	err = labelsets_new(&s->labelsets);
+	if (err)
 		goto fail;
-	return s;
+	*out = s;
+	return 0;
 fail:
-	err = errno;
 	series_free(s);
-	errno = err;
-	return NULL;
+	return err;
 }
 
 void series_free(struct series_set *s)
@@ -76,7 +73,7 @@ void series_free(struct series_set *s)
 	free(s->series);
 	labelsets_free(s->labelsets);
 	strbuf_free(&s->scratch);
-	ksyms_free(s->ksyms);
+	ksyms_live_free(&s->syms);
 	free(s);
 }
 
@@ -84,18 +81,14 @@ void series_free(struct series_set *s)
  * loaded after start-up are named after the right function. */
 int series_refresh_ksyms(struct series_set *s, double now)
 {
-	int r;
+	int r = ksyms_live_refresh(&s->syms, now, s->opts.ksyms_check_s);
 
-	if (now - s->modules_checked_at < s->opts.ksyms_check_s)
-		return 0;
-	s->modules_checked_at = now;
-	r = ksyms_refresh(&s->ksyms, &s->modules_hash, s->opts.kallsyms_path, s->opts.modules_path);
 	if (r < 0) {
 		pr_warn("cannot reload /proc/kallsyms after a module change: %s\n", strerror(-r));
 	} else if (r > 0) {
 		/* Function names and addresses may have moved. */
 		labelsets_clear(s->labelsets);
-		pr_debug("modules changed: reloaded %zu kernel symbols\n", ksyms_count(s->ksyms));
+		pr_debug("modules changed: reloaded %zu kernel symbols\n", ksyms_count(s->syms.ks));
 	}
 	return r;
 }
@@ -130,7 +123,7 @@ static ssize_t aggregate(struct series_set *s, const struct counters_snapshot *s
 	}
 	for (i = 0; i < snap->nrows; i++) {
 		const struct counter_row *row = &snap->rows[i];
-		const struct ksym *sym = ksyms_find(s->ksyms, row->key.location);
+		const struct ksym *sym = ksyms_find(s->syms.ks, row->key.location);
 		struct series *se = &s->series[i];
 
 		se->reason = row->key.reason;
@@ -312,5 +305,5 @@ size_t series_cached(const struct series_set *s)
 
 size_t series_ksyms_count(const struct series_set *s)
 {
-	return ksyms_count(s->ksyms);
+	return ksyms_count(s->syms.ks);
 }

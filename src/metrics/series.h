@@ -36,9 +36,9 @@ struct series_opts {
 
 struct series_set;
 
-/* Loads the kernel symbols at monotonic time now. Returns NULL with errno
- * set. */
-struct series_set *series_new(const struct series_opts *opts, double now);
+/* Loads the kernel symbols at monotonic time now. Returns 0 or a negative
+ * errno: ksyms_load()'s, or -ENOMEM. */
+int series_new(const struct series_opts *opts, double now, struct series_set **out);
 /* When ksyms_check_s passed since the last check and the modules changed,
  * reloads the symbols and drops every cached label set (function names and
  * addresses may have moved). Returns 1 when it reloaded, 0 when not, or a

@@ -27,10 +27,11 @@
 
 static struct ksyms *load_fixture(const char *path)
 {
-	struct ksyms *ks = ksyms_load(path);
+	struct ksyms *ks = NULL;
+	int err = ksyms_load(path, &ks);
 
-	if (!ks)
-		fail_msg("ksyms_load(%s): %s", path, strerror(errno));
+	if (err)
+		fail_msg("ksyms_load(%s): %s", path, strerror(-err));
 	return ks;
 }
 
@@ -184,29 +185,30 @@ static void test_malformed(void **state)
 
 static void test_all_zero_is_eperm(void **state)
 {
+	struct ksyms *ks = NULL;
+
 	(void)state;
-	errno = 0;
-	assert_null(ksyms_load(FIXTURE("allzero")));
-	assert_int_equal(errno, EPERM);
+	assert_int_equal(ksyms_load(FIXTURE("allzero"), &ks), -EPERM);
+	assert_null(ks);
 }
 
 static void test_no_text_symbols(void **state)
 {
+	struct ksyms *ks = NULL;
+
 	(void)state;
-	errno = 0;
-	assert_null(ksyms_load(FIXTURE("empty")));
-	assert_int_equal(errno, ENODATA);
-	errno = 0;
-	assert_null(ksyms_load(FIXTURE("dataonly")));
-	assert_int_equal(errno, ENODATA);
+	assert_int_equal(ksyms_load(FIXTURE("empty"), &ks), -ENODATA);
+	assert_int_equal(ksyms_load(FIXTURE("dataonly"), &ks), -ENODATA);
+	assert_null(ks);
 }
 
 static void test_missing_file(void **state)
 {
+	struct ksyms *ks = NULL;
+
 	(void)state;
-	errno = 0;
-	assert_null(ksyms_load(FIXTURE("does-not-exist")));
-	assert_int_equal(errno, ENOENT);
+	assert_int_equal(ksyms_load(FIXTURE("does-not-exist"), &ks), -ENOENT);
+	assert_null(ks);
 	assert_int_equal(ksyms_count(NULL), 0);
 	ksyms_free(NULL);
 }
@@ -277,7 +279,7 @@ static void test_refresh_on_module_change(void **state)
 	assert_int_equal(ksyms_modules_hash(nomods), 0);
 	hash = ksyms_modules_hash(modules);
 	assert_int_not_equal(hash, 0);
-	ks = ksyms_load(kallsyms);
+	assert_int_equal(ksyms_load(kallsyms, &ks), 0);
 	assert_non_null(ks);
 
 	/* The module is in kallsyms already, but the modules did not change. */
@@ -309,21 +311,158 @@ static void test_refresh_on_module_change(void **state)
 	assert_int_equal(testfs_rmtree(dir), 0);
 }
 
+/* A kallsyms with vmlinux_fn and a module's mod_fn, and an empty modules
+ * file, in a scratch directory: what the ksyms_live tests start from. */
+struct live_fixture {
+	char dir[64], kallsyms[96], modules[96];
+	struct ksyms_live l;
+};
+
+#define VMLINUX_ONLY "ffffffff81000000 T vmlinux_fn\n"
+#define WITH_MOD VMLINUX_ONLY "ffffffffc0001000 t mod_fn [mod]\n"
+#define MOD_ADDR 0xffffffffc0001010ull
+
+static int live_setup(void **state)
+{
+	struct live_fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx || testfs_mkdir(fx->dir, sizeof(fx->dir), "ksyms-live")) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->kallsyms, sizeof(fx->kallsyms), "%s/kallsyms", fx->dir);
+	snprintf(fx->modules, sizeof(fx->modules), "%s/modules", fx->dir);
+	if (testfs_write(fx->kallsyms, VMLINUX_ONLY, strlen(VMLINUX_ONLY)) ||
+	    testfs_write(fx->modules, "", 0))
+		return -1;
+	fx->l.kallsyms_path = fx->kallsyms;
+	fx->l.modules_path = fx->modules;
+	*state = fx;
+	return 0;
+}
+
+static int live_teardown(void **state)
+{
+	struct live_fixture *fx = *state;
+	int err;
+
+	ksyms_live_free(&fx->l);
+	err = testfs_rmtree(fx->dir);
+	free(fx);
+	return err;
+}
+
+/* The name of the function at MOD_ADDR in the live table. */
+static const char *live_name_at_mod(const struct live_fixture *fx)
+{
+	const struct ksym *sym = ksyms_lookup(fx->l.ks, MOD_ADDR, NULL);
+
+	assert_non_null(sym);
+	return sym->name;
+}
+
+/* The module appears in kallsyms and modules at once, but the table is not
+ * reloaded before the interval since the load, then since the last check,
+ * has passed. */
+static void test_live_not_before_interval(void **state)
+{
+	struct live_fixture *fx = *state;
+
+	assert_int_equal(ksyms_live_load(&fx->l, 100), 0);
+	assert_string_equal(live_name_at_mod(fx), "vmlinux_fn");
+	write_file(fx->kallsyms, WITH_MOD);
+	write_file(fx->modules, "mod 16384 0 - Live 0xffffffffc0001000\n");
+	assert_int_equal(ksyms_live_refresh(&fx->l, 100, 10), 0);
+	assert_int_equal(ksyms_live_refresh(&fx->l, 109.9, 10), 0);
+	assert_string_equal(live_name_at_mod(fx), "vmlinux_fn");
+	assert_int_equal(ksyms_live_refresh(&fx->l, 110, 10), 1);
+	assert_string_equal(live_name_at_mod(fx), "mod_fn");
+
+	/* Unloaded again: the next check is 10 s after the one that reloaded. */
+	write_file(fx->kallsyms, VMLINUX_ONLY);
+	write_file(fx->modules, "");
+	assert_int_equal(ksyms_live_refresh(&fx->l, 119, 10), 0);
+	assert_string_equal(live_name_at_mod(fx), "mod_fn");
+	assert_int_equal(ksyms_live_refresh(&fx->l, 120, 10), 1);
+	assert_string_equal(live_name_at_mod(fx), "vmlinux_fn");
+}
+
+/* Past the interval, only a change of the modules file reloads: kallsyms
+ * alone changing does not (a reload is a full parse). */
+static void test_live_reload_on_modules_change(void **state)
+{
+	struct live_fixture *fx = *state;
+
+	assert_int_equal(ksyms_live_load(&fx->l, 0), 0);
+	write_file(fx->kallsyms, WITH_MOD);
+	assert_int_equal(ksyms_live_refresh(&fx->l, 5, 5), 0);
+	assert_int_equal(ksyms_live_refresh(&fx->l, 50, 5), 0);
+	assert_string_equal(live_name_at_mod(fx), "vmlinux_fn");
+	write_file(fx->modules, "mod 16384 0 - Live 0xffffffffc0001000\n");
+	assert_int_equal(ksyms_live_refresh(&fx->l, 55, 5), 1);
+	assert_string_equal(live_name_at_mod(fx), "mod_fn");
+	assert_string_equal(ksyms_lookup(fx->l.ks, MOD_ADDR, NULL)->module, "mod");
+	/* A use count changing moves no symbol. */
+	write_file(fx->modules, "mod 16384 2 a,b, Live 0xffffffffc0001000\n");
+	assert_int_equal(ksyms_live_refresh(&fx->l, 60, 5), 0);
+	assert_int_equal(fx->l.modules_hash, ksyms_modules_hash(fx->modules));
+}
+
+/* kallsyms unreadable at the reload: the error, and the old table kept and
+ * usable; the reload is tried again an interval later, and succeeds once
+ * kallsyms is back. */
+static void test_live_failed_reload_keeps_table(void **state)
+{
+	struct live_fixture *fx = *state;
+	const struct ksyms *old;
+
+	assert_int_equal(ksyms_live_load(&fx->l, 0), 0);
+	old = fx->l.ks;
+	write_file(fx->modules, "mod 16384 0 - Live 0xffffffffc0001000\n");
+	assert_int_equal(unlink(fx->kallsyms), 0);
+	assert_int_equal(ksyms_live_refresh(&fx->l, 5, 5), -ENOENT);
+	assert_ptr_equal(fx->l.ks, old);
+	assert_string_equal(live_name_at_mod(fx), "vmlinux_fn");
+	assert_int_equal(ksyms_count(fx->l.ks), 1);
+
+	write_file(fx->kallsyms, WITH_MOD);
+	assert_int_equal(ksyms_live_refresh(&fx->l, 9, 5), 0);
+	assert_int_equal(ksyms_live_refresh(&fx->l, 10, 5), 1);
+	assert_string_equal(live_name_at_mod(fx), "mod_fn");
+}
+
+/* A table that could not be loaded is not loaded later by a refresh: the
+ * caller decided what to do without it. */
+static void test_live_load_fails(void **state)
+{
+	struct live_fixture *fx = *state;
+
+	assert_int_equal(unlink(fx->kallsyms), 0);
+	assert_int_equal(ksyms_live_load(&fx->l, 0), -ENOENT);
+	assert_null(fx->l.ks);
+	write_file(fx->kallsyms, WITH_MOD);
+	write_file(fx->modules, "mod 16384 0 - Live 0xffffffffc0001000\n");
+	assert_int_equal(ksyms_live_refresh(&fx->l, 100, 5), 0);
+	assert_null(fx->l.ks);
+	ksyms_live_free(&fx->l);
+	assert_null(fx->l.ks);
+}
+
 static void test_real_kallsyms(void **state)
 {
 	const struct ksym *s;
 	struct timespec t0, t1;
-	struct ksyms *ks;
+	struct ksyms *ks = NULL;
 	uint64_t addr, off = 0;
 	bool hidden;
+	int err;
 
 	(void)state;
 	addr = scan_kallsyms("tcp_v4_rcv", &hidden);
 	if (hidden) {
 		/* Without CAP_SYSLOG: the caller must be told why, not given zeros. */
-		errno = 0;
-		assert_null(ksyms_load(NULL));
-		assert_int_equal(errno, EPERM);
+		assert_int_equal(ksyms_load(NULL, &ks), -EPERM);
+		assert_null(ks);
 		print_message("/proc/kallsyms hides addresses (EPERM checked): skipped\n");
 		skip();
 	}
@@ -332,10 +471,10 @@ static void test_real_kallsyms(void **state)
 		skip();
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ks = ksyms_load(NULL);
+	err = ksyms_load(NULL, &ks);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!ks)
-		fail_msg("ksyms_load(/proc/kallsyms): %s", strerror(errno));
+	if (err)
+		fail_msg("ksyms_load(/proc/kallsyms): %s", strerror(-err));
 	print_message("loaded %zu symbols in %.1f ms\n", ksyms_count(ks),
 		      (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
@@ -367,6 +506,13 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_find_memo),
 		cmocka_unit_test(test_refresh_on_module_change),
+		cmocka_unit_test_setup_teardown(test_live_not_before_interval, live_setup,
+						live_teardown),
+		cmocka_unit_test_setup_teardown(test_live_reload_on_modules_change, live_setup,
+						live_teardown),
+		cmocka_unit_test_setup_teardown(test_live_failed_reload_keeps_table, live_setup,
+						live_teardown),
+		cmocka_unit_test_setup_teardown(test_live_load_fails, live_setup, live_teardown),
 		cmocka_unit_test(test_real_kallsyms),
 	};
 

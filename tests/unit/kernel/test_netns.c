@@ -121,13 +121,20 @@ static void tree_proc(const struct tree *t, const char *pid, const char *link, c
 	}
 }
 
+/* netns_scan(root), failing the test on an error; NULL: /proc. */
+static struct netns_table *scan_or_fail(const char *root)
+{
+	struct netns_table *nt = NULL;
+	int err = netns_scan(root, &nt);
+
+	if (err)
+		fail_msg("netns_scan(%s): %s", root ? root : "/proc", strerror(-err));
+	return nt;
+}
+
 static struct netns_table *scan_tree(const struct tree *t)
 {
-	struct netns_table *nt = netns_scan(t->root);
-
-	if (!nt)
-		fail_msg("netns_scan(%s): %s", t->root, strerror(errno));
-	return nt;
+	return scan_or_fail(t->root);
 }
 
 static void expect_named(const struct netns_table *nt, uint32_t inode, const char *name)
@@ -353,17 +360,15 @@ static void test_empty_and_null(void **state)
 static void test_missing_root(void **state)
 {
 	const struct tree *t = *state;
+	struct netns_table *nt = NULL;
 	char path[512];
 
 	tree_path(t, "does-not-exist", path, sizeof(path));
-	errno = 0;
-	assert_null(netns_scan(path));
-	assert_int_equal(errno, ENOENT);
+	assert_int_equal(netns_scan(path, &nt), -ENOENT);
 	tree_file(t, "plain", "not a directory\n");
 	tree_path(t, "plain", path, sizeof(path));
-	errno = 0;
-	assert_null(netns_scan(path));
-	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(netns_scan(path, &nt), -ENOTDIR);
+	assert_null(nt);
 }
 
 static void test_real_self(void **state)
@@ -374,9 +379,7 @@ static void test_real_self(void **state)
 	(void)state;
 	if (stat("/proc/self/ns/net", &st))
 		fail_msg("stat /proc/self/ns/net: %s", strerror(errno));
-	nt = netns_scan(NULL);
-	if (!nt)
-		fail_msg("netns_scan(/proc): %s", strerror(errno));
+	nt = scan_or_fail(NULL);
 	assert_int_equal(netns_self(nt), st.st_ino);
 	/* We live in it, so it is alive and has at least our comm as a name. */
 	assert_true(netns_alive(nt, (uint32_t)st.st_ino));
@@ -466,9 +469,7 @@ static void test_real_ip_netns(void **state)
 		fail_msg("stat %s: %s", path, strerror(errno));
 	inode = (uint32_t)st.st_ino;
 	assert_int_equal(inode, st.st_ino);
-	nt = netns_scan(NULL);
-	if (!nt)
-		fail_msg("netns_scan(/proc): %s", strerror(errno));
+	nt = scan_or_fail(NULL);
 	expect_named(nt, inode, r->name);
 	netns_free(nt);
 
@@ -476,9 +477,7 @@ static void test_real_ip_netns(void **state)
 	if (rc == 0)
 		r->added = false;
 	assert_int_equal(rc, 0);
-	nt = netns_scan(NULL);
-	if (!nt)
-		fail_msg("netns_scan(/proc): %s", strerror(errno));
+	nt = scan_or_fail(NULL);
 	expect_unknown(nt, inode);
 	netns_free(nt);
 }
@@ -525,9 +524,7 @@ static void test_real_unshare(void **state)
 	if (stat(path, &st))
 		fail_msg("stat %s: %s", path, strerror(errno));
 	inode = (uint32_t)st.st_ino;
-	nt = netns_scan(NULL);
-	if (!nt)
-		fail_msg("netns_scan(/proc): %s", strerror(errno));
+	nt = scan_or_fail(NULL);
 	expect_named(nt, inode, "dropmon-ut-ns");
 	assert_int_not_equal(netns_self(nt), inode);
 	netns_free(nt);
@@ -536,9 +533,7 @@ static void test_real_unshare(void **state)
 	r->release_fd = -1;
 	assert_int_equal(waitpid(r->child, NULL, 0), r->child);
 	r->child = -1;
-	nt = netns_scan(NULL);
-	if (!nt)
-		fail_msg("netns_scan(/proc): %s", strerror(errno));
+	nt = scan_or_fail(NULL);
 	expect_unknown(nt, inode);
 	netns_free(nt);
 }

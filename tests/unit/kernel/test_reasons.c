@@ -237,10 +237,11 @@ static void expect_name(struct reasons *r, uint32_t value, const char *want)
 
 static struct reasons *load(const struct fixture *fx)
 {
-	struct reasons *r = reasons_load(fx->vmlinux, fx->modules);
+	struct reasons *r = NULL;
+	int err = reasons_load(fx->vmlinux, fx->modules, &r);
 
-	if (!r)
-		fail_msg("reasons_load(%s): %s", fx->vmlinux, strerror(errno));
+	if (err)
+		fail_msg("reasons_load(%s): %s", fx->vmlinux, strerror(-err));
 	return r;
 }
 
@@ -432,16 +433,14 @@ static void test_bad_inputs(void **state)
 	struct fixture *fx = *state;
 	static const char junk[] = "this is not BTF at all, just some bytes\n";
 	char path[PATH_MAX];
-	struct reasons *r;
+	struct reasons *r = NULL;
 
-	errno = 0;
-	assert_null(reasons_load(fx->vmlinux, fx->modules));
-	assert_int_equal(errno, ENOENT);
+	assert_int_equal(reasons_load(fx->vmlinux, fx->modules, &r), -ENOENT);
+	assert_null(r);
 
 	write_file(fx->vmlinux, junk, sizeof(junk));
-	errno = 0;
-	assert_null(reasons_load(fx->vmlinux, fx->modules));
-	assert_int_not_equal(errno, 0);
+	assert_true(reasons_load(fx->vmlinux, fx->modules, &r) < 0);
+	assert_null(r);
 
 	/* A broken module file is skipped; the rest still load. */
 	write_vmlinux(fx, ALL_VM);
@@ -453,7 +452,7 @@ static void test_bad_inputs(void **state)
 	reasons_free(r);
 
 	/* No module directory (no CONFIG_DEBUG_INFO_BTF_MODULES) is fine. */
-	r = reasons_load(fx->vmlinux, "/nonexistent/btf");
+	assert_int_equal(reasons_load(fx->vmlinux, "/nonexistent/btf", &r), 0);
 	assert_non_null(r);
 	expect_name(r, 3, "NO_SOCKET");
 	expect_name(r, SUBSYS_MAC80211, "mac80211_unusable/RX_DROP_U_MIC_FAIL");
@@ -578,9 +577,10 @@ static void test_real_vmlinux(void **state)
 	const struct btf_type *t;
 	struct timespec t0, t1;
 	char buf[NAME_SIZE];
-	struct reasons *r;
+	struct reasons *r = NULL;
 	struct btf *btf;
 	int checked = 0;
+	int err;
 
 	(void)state;
 	btf = btf__parse("/sys/kernel/btf/vmlinux", NULL);
@@ -595,10 +595,10 @@ static void test_real_vmlinux(void **state)
 		skip();
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = reasons_load(NULL, NULL);
+	err = reasons_load(NULL, NULL, &r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!r)
-		fail_msg("reasons_load(NULL, NULL): %s", strerror(errno));
+	if (err)
+		fail_msg("reasons_load(NULL, NULL): %s", strerror(-err));
 	print_message("loaded %zu reason names in %.1f ms\n", reasons_count(r),
 		      (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);

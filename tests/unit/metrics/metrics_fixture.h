@@ -105,10 +105,10 @@ static inline struct reasons *fixture_reasons(const char *dir)
 	};
 	char vmlinux[256], modules[256];
 	struct btf *btf = btf__new_empty();
-	struct reasons *r;
+	struct reasons *r = NULL;
 	const void *data;
 	__u32 size;
-	int id;
+	int id, err;
 
 	assert_non_null(btf);
 	assert_true(btf__add_int(btf, "int", 4, BTF_INT_SIGNED) > 0);
@@ -124,9 +124,9 @@ static inline struct reasons *fixture_reasons(const char *dir)
 	btf__free(btf);
 	if (mkdir(modules, 0700) && errno != EEXIST)
 		fail_msg("mkdir %s: %s", modules, strerror(errno));
-	r = reasons_load(vmlinux, modules);
-	if (!r)
-		fail_msg("reasons_load(%s): %s", vmlinux, strerror(errno));
+	err = reasons_load(vmlinux, modules, &r);
+	if (err)
+		fail_msg("reasons_load(%s): %s", vmlinux, strerror(-err));
 	return r;
 }
 

@@ -24,6 +24,14 @@ static struct labelset_id make_id(uint32_t n, const char *dev)
 	return id;
 }
 
+static struct labelsets *new_labelsets(void)
+{
+	struct labelsets *ls = NULL;
+
+	assert_int_equal(labelsets_new(&ls), 0);
+	return ls;
+}
+
 static void expect_hit(struct labelsets *ls, const struct labelset_id *id, const char *want)
 {
 	size_t len = 0;
@@ -36,7 +44,7 @@ static void expect_hit(struct labelsets *ls, const struct labelset_id *id, const
 
 static void test_put_get(void **state)
 {
-	struct labelsets *ls = labelsets_new();
+	struct labelsets *ls = new_labelsets();
 	struct labelset_id a = make_id(1, "eth0"), b = make_id(2, "eth0");
 	size_t len = 7;
 
@@ -55,7 +63,7 @@ static void test_put_get(void **state)
 
 static void test_device_change(void **state)
 {
-	struct labelsets *ls = labelsets_new();
+	struct labelsets *ls = new_labelsets();
 	struct labelset_id old = make_id(5, "veth1"), renamed = make_id(5, "veth1new");
 	size_t len;
 
@@ -72,7 +80,7 @@ static void test_device_change(void **state)
 
 static void test_rounds(void **state)
 {
-	struct labelsets *ls = labelsets_new();
+	struct labelsets *ls = new_labelsets();
 	struct labelset_id a = make_id(1, "a"), b = make_id(2, "b"), c = make_id(3, "c");
 	size_t len;
 
@@ -98,7 +106,7 @@ static void test_rounds(void **state)
 
 static void test_many_and_clear(void **state)
 {
-	struct labelsets *ls = labelsets_new();
+	struct labelsets *ls = new_labelsets();
 	char buf[64];
 	size_t len;
 

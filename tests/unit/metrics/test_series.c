@@ -99,9 +99,10 @@ static void make_set(struct fixture *fx, const char *kallsyms)
 		.device_ctx = fx,
 	};
 
-	fx->set = series_new(&o, 0);
-	if (!fx->set)
-		fail_msg("series_new(%s): %s", kallsyms, strerror(errno));
+	int err = series_new(&o, 0, &fx->set);
+
+	if (err)
+		fail_msg("series_new(%s): %s", kallsyms, strerror(-err));
 }
 
 /* Builds and renders fx->snap; returns the body (valid until the next call)
@@ -474,9 +475,10 @@ static void test_new_fails(void **state)
 	struct fixture *fx = *state;
 	struct series_opts o = { .kallsyms_path = "/nonexistent/kallsyms", .reasons = fx->reasons };
 
-	errno = 0;
-	assert_null(series_new(&o, 0));
-	assert_int_equal(errno, ENOENT);
+	struct series_set *set = NULL;
+
+	assert_int_equal(series_new(&o, 0, &set), -ENOENT);
+	assert_null(set);
 	series_free(NULL);
 }
 

@@ -117,13 +117,14 @@ static void test_format(void **state)
  * out, the rest symbolized, unknown addresses kept as numbers. */
 static void test_decode(void **state)
 {
-	struct ksyms *ks = ksyms_load(FIXTURES "/ksyms/basic");
-	struct evrecord_decoder d = { .ksyms = ks, .mono_to_real_ns = 1000 };
+	struct ksyms *ks = NULL;
+	struct evrecord_decoder d = { .mono_to_real_ns = 1000 };
 	struct drop_event *ev = calloc(1, sizeof(*ev));
 	struct evrecord *r = malloc(sizeof(*r));
 
 	(void)state;
-	assert_non_null(ks);
+	assert_int_equal(ksyms_load(FIXTURES "/ksyms/basic", &ks), 0);
+	d.syms.ks = ks;
 	assert_non_null(ev);
 	assert_non_null(r);
 	ev->ts_ns = 5;
@@ -169,13 +170,14 @@ static void test_strip_tracing(void **state)
 		0xffffffff8120008full, /* kfree_skb_reason+0x8f */
 		0xffffffff81300077ull, /* tcp_v4_rcv+0x77 */
 	};
-	struct ksyms *ks = ksyms_load(FIXTURES "/ksyms/tracing");
-	struct evrecord_decoder d = { .ksyms = ks };
+	struct ksyms *ks = NULL;
+	struct evrecord_decoder d = { 0 };
 	struct drop_event *ev = calloc(1, sizeof(*ev));
 	struct evrecord *r = malloc(sizeof(*r));
 
 	(void)state;
-	assert_non_null(ks);
+	assert_int_equal(ksyms_load(FIXTURES "/ksyms/tracing", &ks), 0);
+	d.syms.ks = ks;
 	assert_non_null(ev);
 	assert_non_null(r);
 	memcpy(ev->stack, stack, sizeof(stack));
