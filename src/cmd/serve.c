@@ -370,7 +370,7 @@ int cmd_serve(int argc, char **argv)
 	enum loader_stage stage;
 	int fds[MAX_LISTEN], nfds = 0, err, sig, i;
 	uint64_t keep;
-	const char *what = "";
+	char msg[256];
 	sigset_t sigs;
 
 	err = opts_parse(&serve_cmd, argc, argv, &cfg);
@@ -439,13 +439,9 @@ int cmd_serve(int argc, char **argv)
 							   : 5,
 		.reasons = reasons,
 	};
-	err = scrape_new(loader, &sopts, &scrape, &what);
+	err = scrape_new(loader, &sopts, &scrape, msg, sizeof(msg));
 	if (err) {
-		if (err == -EPERM)
-			pr_err("%s: kernel addresses are hidden; run as root or with CAP_SYSLOG\n",
-			       what);
-		else
-			pr_err("%s: %s\n", what, strerror(-err));
+		pr_err("%s\n", msg);
 		goto cleanup;
 	}
 	/* Attached, and the maps are reached through file descriptors: from
@@ -477,9 +473,9 @@ int cmd_serve(int argc, char **argv)
 			.reasons = reasons,
 		};
 
-		err = debug_start(loader, &dopts, &debug, &what);
+		err = debug_start(loader, &dopts, &debug, msg, sizeof(msg));
 		if (err) {
-			pr_err("%s: %s\n", what, strerror(-err));
+			pr_err("%s\n", msg);
 			goto cleanup;
 		}
 		err = scrape_add_source(scrape, debug_metrics, debug);

@@ -52,7 +52,8 @@ struct debug {
 	atomic_int snapshots; /* in progress */
 };
 
-int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out, const char **what)
+int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out, char *msg,
+		size_t msglen)
 {
 	struct pump_opts po = {
 		.recent = o->recent,
@@ -64,14 +65,16 @@ int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out
 	int err;
 
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		snprintf(msg, msglen, "setting up the debug endpoints: %s", strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	d->o = *o;
 	d->text.init_netns = netns_self_inode();
-	err = pump_new(&po, &d->pump, what);
+	err = pump_new(&po, &d->pump, msg, msglen);
 	if (!err) {
 		d->hub = pump_hub(d->pump);
-		err = pump_start(d->pump, loader_maps(l)->events, what);
+		err = pump_start(d->pump, loader_maps(l)->events, msg, msglen);
 	}
 	if (err) {
 		debug_free(d);

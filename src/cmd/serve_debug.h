@@ -26,10 +26,10 @@ struct debug_opts {
 struct debug;
 
 /* Starts the event pump on the loader's ring buffer (events must be
- * enabled in it). Returns 0 or a negative errno, with *what naming the
- * step that failed. */
-int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out,
-		const char **what);
+ * enabled in it). Returns 0 or a negative errno, with msg[msglen] saying
+ * which step failed and why. */
+int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out, char *msg,
+		size_t msglen);
 /* The route of /debug/ (an http_handler; ctx is the debug face). */
 enum MHD_Result debug_handle(void *ctx, struct MHD_Connection *conn, const char *url);
 /* The event metrics (a scrape_source_fn; ctx is the debug face). */

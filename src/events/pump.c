@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,23 +58,24 @@ static void *consume(void *arg)
 	return NULL;
 }
 
-int pump_new(const struct pump_opts *o, struct pump **out, const char **what)
+int pump_new(const struct pump_opts *o, struct pump **out, char *msg, size_t msglen)
 {
+	const char *step = "setting up the event pump";
 	struct pump *p;
-	int err;
+	int err = -ENOMEM;
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return -ENOMEM;
+		goto fail;
 	p->dec.mono_to_real_ns = evrecord_clock_offset();
 	p->dec.reasons = o->reasons;
 	p->dec.syms.kallsyms_path = o->kallsyms_path;
 	p->dec.syms.modules_path = o->modules_path;
-	*what = "reading /proc/kallsyms for event stacks";
+	step = "reading /proc/kallsyms for event stacks";
 	err = evrecord_decoder_load_ksyms(&p->dec);
 	if (err)
 		goto fail;
-	*what = "setting up the event hub";
+	step = "setting up the event hub";
 	err = evhub_new(o->recent, o->queue, o->max_subs, &p->hub);
 	if (err)
 		goto fail;
@@ -81,21 +83,24 @@ int pump_new(const struct pump_opts *o, struct pump **out, const char **what)
 	return 0;
 fail:
 	pump_free(p);
+	snprintf(msg, msglen, "%s: %s", step, strerror(-err));
 	return err;
 }
 
-int pump_start(struct pump *p, int ringbuf_fd, const char **what)
+int pump_start(struct pump *p, int ringbuf_fd, char *msg, size_t msglen)
 {
+	const char *step = "opening the event ring buffer";
 	int err;
 
-	*what = "opening the event ring buffer";
 	err = ringbuf_new(ringbuf_fd, on_event, p, &p->ring);
-	if (err)
+	if (!err) {
+		step = "starting the event thread";
+		err = -pthread_create(&p->thread, NULL, consume, p);
+	}
+	if (err) {
+		snprintf(msg, msglen, "%s: %s", step, strerror(-err));
 		return err;
-	*what = "starting the event thread";
-	err = pthread_create(&p->thread, NULL, consume, p);
-	if (err)
-		return -err;
+	}
 	p->thread_started = true;
 	return 0;
 }

@@ -25,11 +25,11 @@ struct pump_opts {
 struct pump;
 
 /* The hub and the decoder (kallsyms is loaded here). Returns 0 or a
- * negative errno, with *what naming the step that failed. */
-int pump_new(const struct pump_opts *o, struct pump **out, const char **what);
+ * negative errno, with msg[msglen] saying which step failed and why. */
+int pump_new(const struct pump_opts *o, struct pump **out, char *msg, size_t msglen);
 /* Starts the thread on a BPF ring buffer of drop events. 0 or a negative
- * errno, *what set as above. */
-int pump_start(struct pump *p, int ringbuf_fd, const char **what);
+ * errno, msg set as above. */
+int pump_start(struct pump *p, int ringbuf_fd, char *msg, size_t msglen);
 /* Decodes one event and publishes it: what the thread does with each.
  * ev must have been bounded (ringbuf.c does). */
 void pump_push(struct pump *p, const struct drop_event *ev);

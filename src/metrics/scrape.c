@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "scrape.h"
 #include "counters.h"
@@ -45,9 +47,10 @@ static int forget_netns(uint32_t inode, void *ctx)
 	return counters_forget_netns(c->reader, inode);
 }
 
-int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape **out,
-	       const char **what)
+int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape **out, char *msg,
+	       size_t msglen)
 {
+	const char *step = "setting up the scrape";
 	struct netns_expiry_opts xopts = {
 		.grace_s = (double)opts->netns_grace_s,
 		.refresh_s = (double)opts->netns_refresh_s,
@@ -62,16 +65,19 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 	int err;
 
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		snprintf(msg, msglen, "%s: %s", step, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	err = pthread_mutex_init(&c->lock, NULL);
 	if (err) {
 		free(c);
+		snprintf(msg, msglen, "%s: %s", step, strerror(err));
 		return -err;
 	}
 	c->loader = l;
 	c->opts = *opts;
-	*what = "reading /proc/kallsyms";
+	step = "reading /proc/kallsyms";
 	sopts.device_ctx = c;
 	err = series_new(&sopts, monotonic_s(), &c->series);
 	if (err)
@@ -80,7 +86,7 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 	err = netns_expiry_new(&xopts, &c->netns);
 	if (err)
 		goto fail;
-	*what = "setting up the map reader";
+	step = "setting up the map reader";
 	err = counters_reader_new(loader_maps(l), &c->reader);
 	if (err)
 		goto fail;
@@ -88,6 +94,9 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 	return 0;
 fail:
 	scrape_free(c);
+	snprintf(msg, msglen, "%s: %s", step,
+		 err == -EPERM ? "kernel addresses are hidden; run as root or with CAP_SYSLOG"
+			       : strerror(-err));
 	return err;
 }
 

@@ -24,10 +24,10 @@ struct scrape_opts {
 
 struct scrape;
 
-/* Loads kallsyms; returns 0 or a negative errno, with *what naming the step
- * that failed. */
-int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape **out,
-	       const char **what);
+/* Loads kallsyms; returns 0 or a negative errno, with msg[msglen] saying
+ * which step failed and why. */
+int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape **out, char *msg,
+	       size_t msglen);
 /* Renders one scrape into out (appended). Safe to call from several threads. */
 int scrape_render(struct scrape *c, enum expo_format format, struct strbuf *out);
 

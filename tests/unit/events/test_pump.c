@@ -26,9 +26,9 @@ static struct pump *new_pump(size_t recent, size_t max_subs)
 		.modules_path = FIXTURES "/no-such-file",
 	};
 	struct pump *p = NULL;
-	const char *what = NULL;
+	char msg[128];
 
-	assert_int_equal(pump_new(&o, &p, &what), 0);
+	assert_int_equal(pump_new(&o, &p, msg, sizeof(msg)), 0);
 	assert_non_null(p);
 	return p;
 }
@@ -123,23 +123,24 @@ static void test_failures(void **state)
 {
 	struct pump_opts o = { .recent = 4, .queue = 4, .kallsyms_path = FIXTURES "/nonexistent" };
 	struct pump *p = NULL;
-	const char *what = NULL;
+	char msg[128];
 
 	(void)state;
-	assert_int_equal(pump_new(&o, &p, &what), -ENOENT);
+	assert_int_equal(pump_new(&o, &p, msg, sizeof(msg)), -ENOENT);
 	assert_null(p);
-	assert_string_equal(what, "reading /proc/kallsyms for event stacks");
+	assert_string_equal(msg,
+			    "reading /proc/kallsyms for event stacks: No such file or directory");
 
 	o.kallsyms_path = FIXTURES "/ksyms/basic";
 	o.recent = 0;
-	assert_int_equal(pump_new(&o, &p, &what), -EINVAL);
-	assert_string_equal(what, "setting up the event hub");
+	assert_int_equal(pump_new(&o, &p, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "setting up the event hub: Invalid argument");
 
 	/* Not a ring buffer: the thread is never started, and freeing is safe. */
 	o.recent = 4;
-	assert_int_equal(pump_new(&o, &p, &what), 0);
-	assert_true(pump_start(p, -1, &what) < 0);
-	assert_string_equal(what, "opening the event ring buffer");
+	assert_int_equal(pump_new(&o, &p, msg, sizeof(msg)), 0);
+	assert_true(pump_start(p, -1, msg, sizeof(msg)) < 0);
+	assert_true(strncmp(msg, "opening the event ring buffer: ", 31) == 0);
 	pump_shutdown(p);
 	pump_free(p);
 	pump_free(NULL);
