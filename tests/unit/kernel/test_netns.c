@@ -23,101 +23,20 @@
 
 #include "netns.h"
 #include "testfs.h"
+#include "testtree.h"
 
 extern char **environ;
 
-/* A fake proc root; the teardown removes it even when a test fails. */
-struct tree {
-	char root[64];
-};
-
-static int tree_setup(void **state)
-{
-	struct tree *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	if (testfs_mkdir(t->root, sizeof(t->root), "netns")) {
-		free(t);
-		return -1;
-	}
-	*state = t;
-	return 0;
-}
-
-static int tree_teardown(void **state)
-{
-	struct tree *t = *state;
-	int err = testfs_rmtree(t->root);
-
-	free(t);
-	return err;
-}
-
-static void tree_path(const struct tree *t, const char *rel, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s/%s", t->root, rel);
-
-	if (n < 0 || (size_t)n >= size)
-		fail_msg("path too long: %s", rel);
-}
-
-/* mkdir -p of rel's parent directories. */
-static void tree_parents(const struct tree *t, const char *rel)
-{
-	char path[512];
-
-	tree_path(t, rel, path, sizeof(path));
-	for (char *p = path + strlen(t->root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*p = '/';
-	}
-}
-
-static void tree_link(const struct tree *t, const char *rel, const char *target)
-{
-	char path[512];
-
-	tree_parents(t, rel);
-	tree_path(t, rel, path, sizeof(path));
-	if (symlink(target, path))
-		fail_msg("symlink %s: %s", path, strerror(errno));
-}
-
-/* Writes the lines (each with its own newline, or not) one after another. */
-static void tree_lines(const struct tree *t, const char *rel, const char *const *lines, size_t n)
-{
-	char path[512];
-	FILE *f;
-
-	tree_parents(t, rel);
-	tree_path(t, rel, path, sizeof(path));
-	f = fopen(path, "w");
-	if (!f)
-		fail_msg("create %s: %s", path, strerror(errno));
-	for (size_t i = 0; i < n; i++)
-		fputs(lines[i], f);
-	if (fclose(f))
-		fail_msg("write %s: %s", path, strerror(errno));
-}
-
-static void tree_file(const struct tree *t, const char *rel, const char *content)
-{
-	tree_lines(t, rel, &content, 1);
-}
-
 /* A process entry: ns/net reads as `link`; comm NULL means none. */
-static void tree_proc(const struct tree *t, const char *pid, const char *link, const char *comm)
+static void tree_proc(const struct testtree *t, const char *pid, const char *link, const char *comm)
 {
 	char rel[128];
 
 	snprintf(rel, sizeof(rel), "%s/ns/net", pid);
-	tree_link(t, rel, link);
+	testtree_link(t, rel, link);
 	if (comm) {
 		snprintf(rel, sizeof(rel), "%s/comm", pid);
-		tree_file(t, rel, comm);
+		testtree_file(t, rel, comm);
 	}
 }
 
@@ -132,7 +51,7 @@ static struct netns_table *scan_or_fail(const char *root)
 	return nt;
 }
 
-static struct netns_table *scan_tree(const struct tree *t)
+static struct netns_table *scan_tree(const struct testtree *t)
 {
 	return scan_or_fail(t->root);
 }
@@ -207,11 +126,11 @@ static const char *const mountinfo_names[] = {
 
 static void test_mount_names(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct netns_table *nt;
 
-	tree_lines(t, "self/mountinfo", mountinfo_names,
-		   sizeof(mountinfo_names) / sizeof(mountinfo_names[0]));
+	testtree_lines(t, "self/mountinfo", mountinfo_names,
+		       sizeof(mountinfo_names) / sizeof(mountinfo_names[0]));
 	/* Mount names beat the commands of the processes inside. */
 	tree_proc(t, "5", "net:[200]", "sleep\n");
 	tree_proc(t, "6", "net:[203]", "dockerd\n");
@@ -240,7 +159,7 @@ static void test_mount_names(void **state)
 
 static void test_comm_lowest_pid(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct netns_table *nt;
 
 	/* Lexically "10" < "100" < "9" and "100" < "20": pids compare as
@@ -287,13 +206,13 @@ static void test_comm_lowest_pid(void **state)
 
 static void test_ignored_entries(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	char longlink[128];
 	struct netns_table *nt;
 
 	/* "self" is how the daemon finds its own netns, not a process. */
-	tree_link(t, "self/ns/net", "net:[600]");
-	tree_file(t, "self/comm", "self\n");
+	testtree_link(t, "self/ns/net", "net:[600]");
+	testtree_file(t, "self/comm", "self\n");
 	tree_proc(t, "acpi", "net:[601]", "acpi\n");
 	tree_proc(t, "12abc", "net:[602]", "x\n");
 	tree_proc(t, "0012", "net:[603]", "x\n");
@@ -311,10 +230,10 @@ static void test_ignored_entries(void **state)
 	tree_proc(t, "79", "NET:[616]", "x\n");
 	snprintf(longlink, sizeof(longlink), "net:[617]%0100d", 0);
 	tree_proc(t, "80", longlink, "x\n");
-	tree_file(t, "81/ns/net", "net:[618]");
-	tree_file(t, "81/comm", "x\n");
-	tree_file(t, "82/comm", "x\n");
-	tree_file(t, "83", "net:[619]");
+	testtree_file(t, "81/ns/net", "net:[618]");
+	testtree_file(t, "81/comm", "x\n");
+	testtree_file(t, "82/comm", "x\n");
+	testtree_file(t, "83", "net:[619]");
 	tree_proc(t, "90", "net:[620]", "good\n");
 	nt = scan_tree(t);
 	assert_int_equal(netns_self(nt), 600);
@@ -329,13 +248,14 @@ static void test_ignored_entries(void **state)
 
 static void test_self(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct netns_table *nt;
 
 	/* As in procfs, self is a symlink to the process's own directory. */
-	tree_link(t, "self", "77");
+	testtree_link(t, "self", "77");
 	tree_proc(t, "77", "net:[4026531840]", "dropmon\n");
-	tree_file(t, "77/mountinfo", "1 0 0:4 net:[4026532000] /run/netns/x rw - nsfs nsfs rw\n");
+	testtree_file(t, "77/mountinfo",
+		      "1 0 0:4 net:[4026532000] /run/netns/x rw - nsfs nsfs rw\n");
 	nt = scan_tree(t);
 	assert_int_equal(netns_self(nt), 4026531840u);
 	expect_named(nt, 4026531840u, "dropmon");
@@ -345,7 +265,7 @@ static void test_self(void **state)
 
 static void test_empty_and_null(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct netns_table *nt = scan_tree(t);
 
 	assert_int_equal(netns_self(nt), 0);
@@ -359,14 +279,14 @@ static void test_empty_and_null(void **state)
 
 static void test_missing_root(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct netns_table *nt = NULL;
 	char path[512];
 
-	tree_path(t, "does-not-exist", path, sizeof(path));
+	testtree_path(t, "does-not-exist", path, sizeof(path));
 	assert_int_equal(netns_scan(path, &nt), -ENOENT);
-	tree_file(t, "plain", "not a directory\n");
-	tree_path(t, "plain", path, sizeof(path));
+	testtree_file(t, "plain", "not a directory\n");
+	testtree_path(t, "plain", path, sizeof(path));
 	assert_int_equal(netns_scan(path, &nt), -ENOTDIR);
 	assert_null(nt);
 }
@@ -541,12 +461,17 @@ static void test_real_unshare(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mount_names, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_comm_lowest_pid, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_ignored_entries, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_self, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_empty_and_null, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_missing_root, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_mount_names, testtree_setup,
+						testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_comm_lowest_pid, testtree_setup,
+						testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_ignored_entries, testtree_setup,
+						testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_self, testtree_setup, testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_and_null, testtree_setup,
+						testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_root, testtree_setup,
+						testtree_teardown),
 		cmocka_unit_test(test_real_self),
 		cmocka_unit_test_setup_teardown(test_real_ip_netns, real_setup, real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_unshare, real_setup, real_teardown),

@@ -23,6 +23,7 @@
 
 #include "procstat.h"
 #include "testfs.h"
+#include "testtree.h"
 
 #define PID "4242"
 #define BTIME 1700000000
@@ -53,91 +54,26 @@ static const char good_root_stat[] = "cpu  10 0 20 3000 5 0 1 0 0 0\n"
 				     "processes 4321\n"
 				     "procs_running 1\n";
 
-struct tree {
-	char root[64];
-};
-
-static int tree_setup(void **state)
-{
-	struct tree *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	if (testfs_mkdir(t->root, sizeof(t->root), "procstat")) {
-		free(t);
-		return -1;
-	}
-	*state = t;
-	return 0;
-}
-
-static int tree_teardown(void **state)
-{
-	struct tree *t = *state;
-	int err = testfs_rmtree(t->root);
-
-	free(t);
-	return err;
-}
-
-static void tree_path(const struct tree *t, const char *rel, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s/%s", t->root, rel);
-
-	if (n < 0 || (size_t)n >= size)
-		fail_msg("path too long: %s", rel);
-}
-
-static void tree_mkdir(const struct tree *t, const char *rel)
-{
-	char path[512];
-
-	tree_path(t, rel, path, sizeof(path));
-	if (mkdir(path, 0755) && errno != EEXIST)
-		fail_msg("mkdir %s: %s", path, strerror(errno));
-}
-
-/* Writes len bytes, so contents may hold a NUL. */
-static void tree_write(const struct tree *t, const char *rel, const char *data, size_t len)
-{
-	char path[512];
-	FILE *f;
-
-	tree_path(t, rel, path, sizeof(path));
-	f = fopen(path, "w");
-	if (!f)
-		fail_msg("create %s: %s", path, strerror(errno));
-	if (fwrite(data, 1, len, f) != len)
-		fail_msg("write %s: %s", path, strerror(errno));
-	if (fclose(f))
-		fail_msg("write %s: %s", path, strerror(errno));
-}
-
-static void tree_file(const struct tree *t, const char *rel, const char *content)
-{
-	tree_write(t, rel, content, strlen(content));
-}
-
 /* A fake /proc with PID: each NULL content leaves that file out; nfds < 0
  * leaves out the fd directory. */
-static void tree_proc(const struct tree *t, const char *stat, const char *limits, int nfds,
+static void tree_proc(const struct testtree *t, const char *stat, const char *limits, int nfds,
 		      const char *root_stat)
 {
 	char rel[64];
 
-	tree_mkdir(t, PID);
+	testtree_mkdir(t, PID);
 	if (stat)
-		tree_file(t, PID "/stat", stat);
+		testtree_file(t, PID "/stat", stat);
 	if (limits)
-		tree_file(t, PID "/limits", limits);
+		testtree_file(t, PID "/limits", limits);
 	if (nfds >= 0)
-		tree_mkdir(t, PID "/fd");
+		testtree_mkdir(t, PID "/fd");
 	for (int i = 0; i < nfds; i++) {
 		snprintf(rel, sizeof(rel), PID "/fd/%d", i);
-		tree_file(t, rel, "");
+		testtree_file(t, rel, "");
 	}
 	if (root_stat)
-		tree_file(t, "stat", root_stat);
+		testtree_file(t, "stat", root_stat);
 }
 
 static void expect_double(double got, double want, double eps)
@@ -163,7 +99,7 @@ static void expect_good(const struct procstat *ps)
 
 static void test_fields(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct procstat ps;
 	char path[512];
 
@@ -172,7 +108,7 @@ static void test_fields(void **state)
 	assert_int_equal(procstat_read(t->root, PID, &ps), 0);
 	expect_good(&ps);
 	/* A NULL pid reads "self", a symlink in procfs. */
-	tree_path(t, "self", path, sizeof(path));
+	testtree_path(t, "self", path, sizeof(path));
 	if (symlink(PID, path))
 		fail_msg("symlink %s: %s", path, strerror(errno));
 	memset(&ps, 0, sizeof(ps));
@@ -183,7 +119,7 @@ static void test_fields(void **state)
 /* Without a newline at the end, and with the minimum 24 fields. */
 static void test_short_stat(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	double ticks = (double)sysconf(_SC_CLK_TCK);
 	struct procstat ps;
 
@@ -199,7 +135,7 @@ static void test_short_stat(void **state)
 
 static void test_unlimited_fds(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct procstat ps;
 
 	tree_proc(t, good_stat, "Max open files            unlimited            unlimited files\n",
@@ -208,11 +144,11 @@ static void test_unlimited_fds(void **state)
 	assert_int_equal(ps.max_fds, UINT64_MAX);
 }
 
-static void expect_stat_einval(const struct tree *t, const char *stat, size_t len)
+static void expect_stat_einval(const struct testtree *t, const char *stat, size_t len)
 {
 	struct procstat ps, before;
 
-	tree_write(t, PID "/stat", stat, len);
+	testtree_write(t, PID "/stat", stat, len);
 	memset(&ps, 0x5a, sizeof(ps));
 	before = ps;
 	if (procstat_read(t->root, PID, &ps) != -EINVAL)
@@ -248,7 +184,7 @@ static void test_malformed_stat(void **state)
 		"4242 (c) R 1 2 3 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 1 1 18446744073709551615\n",
 	};
 	static const char nul[] = "4242 (cat) R 1 2 3 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 100 4096 7\n";
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct procstat ps;
 	char *huge;
 
@@ -264,7 +200,7 @@ static void test_malformed_stat(void **state)
 	expect_stat_einval(t, huge, 64 * 1024);
 	free(huge);
 	/* The same tree with a good stat reads, so the errors came from stat. */
-	tree_file(t, PID "/stat", good_stat);
+	testtree_file(t, PID "/stat", good_stat);
 	assert_int_equal(procstat_read(t->root, PID, &ps), 0);
 }
 
@@ -281,12 +217,12 @@ static void test_malformed_limits(void **state)
 		"Max open files            99999999999999999999 4096                 files\n",
 		"Max open filesystems      1024                 4096                 files\n",
 	};
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct procstat ps;
 
 	tree_proc(t, good_stat, NULL, 5, good_root_stat);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		tree_file(t, PID "/limits", bad[i]);
+		testtree_file(t, PID "/limits", bad[i]);
 		if (procstat_read(t->root, PID, &ps) != -EINVAL)
 			fail_msg("limits \"%s\" is not -EINVAL", bad[i]);
 	}
@@ -306,12 +242,12 @@ static void test_malformed_btime(void **state)
 		"btime 99999999999999999999\n",
 		"btime\t1700000000\n",
 	};
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct procstat ps;
 
 	tree_proc(t, good_stat, good_limits, 5, NULL);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		tree_file(t, "stat", bad[i]);
+		testtree_file(t, "stat", bad[i]);
 		if (procstat_read(t->root, PID, &ps) != -EINVAL)
 			fail_msg("stat \"%s\" is not -EINVAL", bad[i]);
 	}
@@ -319,22 +255,22 @@ static void test_malformed_btime(void **state)
 
 static void test_missing(void **state)
 {
-	const struct tree *t = *state;
+	const struct testtree *t = *state;
 	struct procstat ps;
 	char path[512];
 
-	tree_path(t, "nope", path, sizeof(path));
+	testtree_path(t, "nope", path, sizeof(path));
 	assert_int_equal(procstat_read(path, PID, &ps), -ENOENT);
 	assert_int_equal(procstat_read(t->root, PID, &ps), -ENOENT);
 	tree_proc(t, NULL, NULL, -1, NULL);
 	assert_int_equal(procstat_read(t->root, PID, &ps), -ENOENT);
-	tree_file(t, PID "/stat", good_stat);
+	testtree_file(t, PID "/stat", good_stat);
 	assert_int_equal(procstat_read(t->root, PID, &ps), -ENOENT);
-	tree_file(t, PID "/limits", good_limits);
+	testtree_file(t, PID "/limits", good_limits);
 	assert_int_equal(procstat_read(t->root, PID, &ps), -ENOENT);
-	tree_mkdir(t, PID "/fd");
+	testtree_mkdir(t, PID "/fd");
 	assert_int_equal(procstat_read(t->root, PID, &ps), -ENOENT);
-	tree_file(t, "stat", good_root_stat);
+	testtree_file(t, "stat", good_root_stat);
 	assert_int_equal(procstat_read(t->root, PID, &ps), 0);
 	/* The pid is one path component inside proc_root. */
 	assert_int_equal(procstat_read(t->root, "", &ps), -EINVAL);
@@ -424,13 +360,17 @@ static void test_real_self(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fields, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_short_stat, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_unlimited_fds, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_stat, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_limits, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_btime, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_missing, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_fields, testtree_setup, testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_short_stat, testtree_setup, testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_unlimited_fds, testtree_setup,
+						testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_stat, testtree_setup,
+						testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_limits, testtree_setup,
+						testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_btime, testtree_setup,
+						testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_missing, testtree_setup, testtree_teardown),
 		cmocka_unit_test(test_real_self),
 	};
 

@@ -106,14 +106,15 @@ static void get(int port, const char *method, const char *path, struct reply *r)
 	request(port, req, r);
 }
 
+static const struct http_opts opts = {
+	.connection_timeout_s = 5,
+	.connection_limit = 8,
+	.per_ip_connection_limit = 8,
+	.request_memory_limit = 32768,
+};
+
 static int start(const struct http_route *routes, size_t n, struct http_server **s)
 {
-	struct http_opts opts = {
-		.connection_timeout_s = 5,
-		.connection_limit = 8,
-		.per_ip_connection_limit = 8,
-		.request_memory_limit = 32768,
-	};
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	int fd = http_listen("127.0.0.1:0");
@@ -170,12 +171,6 @@ static void test_server_dispatch(void **state)
 static void test_server_reconfigure(void **state)
 {
 	const struct http_route routes[] = { { "/metrics", false, echo, "metrics" } };
-	struct http_opts opts = {
-		.connection_timeout_s = 5,
-		.connection_limit = 8,
-		.per_ip_connection_limit = 8,
-		.request_memory_limit = 32768,
-	};
 	struct http_server *s;
 	struct reply r;
 	int port;
@@ -194,7 +189,6 @@ static void test_server_reconfigure(void **state)
 static void test_too_many_routes(void **state)
 {
 	struct http_route routes[HTTP_MAX_ROUTES + 1];
-	struct http_opts opts = { .connection_timeout_s = 5, .connection_limit = 8 };
 	struct http_server *s = NULL;
 	int fd = http_listen("127.0.0.1:0");
 
