@@ -3,6 +3,7 @@
  * configuration. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,8 @@ cleanup:
 	return err;
 }
 
-int file_each_line(int dfd, const char *path, int (*fn)(char *line, void *arg), void *arg)
+int file_each_line(int dfd, const char *path, size_t max_len, int (*fn)(char *line, void *arg),
+		   void *arg)
 {
 	char *line = NULL;
 	size_t size = 0;
@@ -76,13 +78,11 @@ int file_each_line(int dfd, const char *path, int (*fn)(char *line, void *arg), 
 		goto cleanup;
 	}
 	while ((len = getline(&line, &size, f)) > 0) {
-		if ((size_t)len != strlen(line)) {
-			err = -EINVAL;
-			goto cleanup;
-		}
-		if (line[len - 1] == '\n')
+		bool bad = (size_t)len > max_len || (size_t)len != strlen(line);
+
+		if (!bad && line[len - 1] == '\n')
 			line[len - 1] = '\0';
-		err = fn(line, arg);
+		err = fn(bad ? NULL : line, arg);
 		if (err)
 			goto cleanup;
 	}

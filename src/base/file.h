@@ -12,9 +12,11 @@
  * be sized beforehand. */
 int file_read_small(int dfd, const char *path, char *buf, size_t size);
 /* Calls fn on each line (newline stripped) until it returns nonzero;
- * returns that, 0 at the end, -EINVAL for a line with a NUL byte, or a
- * negative errno. */
-int file_each_line(int dfd, const char *path, int (*fn)(char *line, void *arg), void *arg);
+ * returns that, 0 at the end, or a negative errno. A line that holds a NUL
+ * byte or is longer than max_len bytes (its newline included) is passed as
+ * NULL, for fn to count or refuse. */
+int file_each_line(int dfd, const char *path, size_t max_len, int (*fn)(char *line, void *arg),
+		   void *arg);
 /* Reads all of a file of at most max bytes into a new NUL-terminated buffer
  * (*out, free() it; *outlen its length): 0, -EFBIG when larger, or a
  * negative errno. The file may hold a secret (a private key): every buffer

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "file.h"
 #include "log.h"
 #include "netns.h"
 #include "parse.h"
@@ -203,6 +204,27 @@ static int parse_mount_line(char *line, struct mount_rec *rec)
 	return 1;
 }
 
+/* Keeps the named netns mounts; counts malformed lines and goes on. */
+static int mount_line(char *line, void *arg)
+{
+	struct scan *s = arg;
+	struct mount_rec rec;
+	int r = line ? parse_mount_line(line, &rec) : -EINVAL;
+
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		s->malformed++;
+	if (r <= 0)
+		return 0;
+	if (ARRAY_RESERVE(s->mounts, s->mounts_cap, s->nmounts, 16)) {
+		free(rec.name);
+		return -ENOMEM;
+	}
+	s->mounts[s->nmounts++] = rec;
+	return 0;
+}
+
 /* A missing or unreadable mountinfo only loses the names of `ip netns`.
  * Not libmount (2.38, Debian 12): it accepts malformed lines our fixtures
  * refuse (a bad escape kept as is, a line cut at an escaped NUL, extra
@@ -210,56 +232,13 @@ static int parse_mount_line(char *line, struct mount_rec *rec)
  * and keeps every mount of any length where this keeps nsfs mounts only. */
 static int scan_mounts(struct scan *s)
 {
-	struct mount_rec rec;
-	char *line = NULL;
-	size_t size = 0;
-	ssize_t len;
-	FILE *f = NULL;
-	int fd, err = 0;
+	int err = file_each_line(s->dfd, "self/mountinfo", MOUNTINFO_LINE_MAX, mount_line, s);
 
-	fd = openat(s->dfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_debug("netns: no mountinfo: %s\n", strerror(errno));
-		goto cleanup;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto cleanup;
-	}
-	while ((len = getline(&line, &size, f)) > 0) {
-		int r;
-
-		if (len > MOUNTINFO_LINE_MAX || (size_t)len != strlen(line)) {
-			s->malformed++;
-			continue;
-		}
-		if (line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		r = parse_mount_line(line, &rec);
-		if (r == -ENOMEM) {
-			err = r;
-			goto cleanup;
-		}
-		if (r < 0)
-			s->malformed++;
-		if (r <= 0)
-			continue;
-		if (ARRAY_RESERVE(s->mounts, s->mounts_cap, s->nmounts, 16)) {
-			free(rec.name);
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		s->mounts[s->nmounts++] = rec;
-	}
-	if (ferror(f))
-		pr_debug("netns: reading mountinfo: %s\n", strerror(errno));
-cleanup:
-	free(line);
-	if (f)
-		fclose(f);
-	return err;
+	if (err == -ENOMEM)
+		return err;
+	if (err)
+		pr_debug("netns: reading mountinfo: %s\n", strerror(-err));
+	return 0;
 }
 
 /* Reads "<pid>/ns/net"; -ENOENT/-ESRCH when the process is gone. */

@@ -93,6 +93,8 @@ cleanup:
 /* "btime SECONDS": returns 1 when found. */
 static int btime_line(char *line, void *arg)
 {
+	if (!line) /* a NUL byte: no procfs text file has one */
+		return -EINVAL;
 	if (strncmp(line, "btime ", 6) != 0)
 		return 0;
 	return parse_field(line + 6, arg) ? -EINVAL : 1;
@@ -106,6 +108,8 @@ static int limits_line(char *line, void *arg)
 	static const char key[] = "Max open files ";
 	char *p, *soft, *hard, *save = NULL;
 
+	if (!line)
+		return -EINVAL;
 	if (strncmp(line, key, sizeof(key) - 1) != 0)
 		return 0;
 	p = line + sizeof(key) - 1;
@@ -123,7 +127,7 @@ static int limits_line(char *line, void *arg)
 /* Not finding the line is as malformed as a bad one. */
 static int find_line(int dfd, const char *path, int (*fn)(char *line, void *arg), uint64_t *out)
 {
-	int r = file_each_line(dfd, path, fn, out);
+	int r = file_each_line(dfd, path, SIZE_MAX, fn, out);
 
 	if (r == 0)
 		return -EINVAL;

@@ -70,7 +70,7 @@ static int on_line(char *line, void *arg)
 {
 	struct seen *s = arg;
 
-	snprintf(s->lines[s->n], sizeof(s->lines[0]), "%s", line);
+	snprintf(s->lines[s->n], sizeof(s->lines[0]), "%s", line ? line : "(bad)");
 	s->n++;
 	return s->n == s->stop_at ? 7 : 0;
 }
@@ -84,21 +84,32 @@ static void test_each_line(void **state)
 	(void)state;
 	assert_int_equal(testfs_mkdir(dir, sizeof(dir), "file"), 0);
 	put(dir, "three", "a\n\nc", 4);
-	put(dir, "nul", "a\nb\0c\n", 6);
+	put(dir, "nul", "a\nb\0c\nd", 7);
+	put(dir, "long", "abc\nabcd\nab", 11);
 	dfd = dir_fd(dir);
-	assert_int_equal(file_each_line(dfd, "three", on_line, &s), 0);
+	assert_int_equal(file_each_line(dfd, "three", SIZE_MAX, on_line, &s), 0);
 	assert_int_equal(s.n, 3);
 	assert_string_equal(s.lines[0], "a");
 	assert_string_equal(s.lines[1], "");
 	assert_string_equal(s.lines[2], "c"); /* no newline at the end */
 	memset(&s, 0, sizeof(s));
 	s.stop_at = 2;
-	assert_int_equal(file_each_line(dfd, "three", on_line, &s), 7);
+	assert_int_equal(file_each_line(dfd, "three", SIZE_MAX, on_line, &s), 7);
 	assert_int_equal(s.n, 2);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(file_each_line(dfd, "nul", on_line, &s), -EINVAL);
-	assert_int_equal(s.n, 1);
-	assert_int_equal(file_each_line(dfd, "missing", on_line, &s), -ENOENT);
+	/* A line with a NUL is passed as NULL; reading goes on. */
+	assert_int_equal(file_each_line(dfd, "nul", SIZE_MAX, on_line, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.lines[1], "(bad)");
+	assert_string_equal(s.lines[2], "d");
+	/* So is one longer than the bound, its newline counted. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(file_each_line(dfd, "long", 4, on_line, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.lines[0], "abc");
+	assert_string_equal(s.lines[1], "(bad)");
+	assert_string_equal(s.lines[2], "ab");
+	assert_int_equal(file_each_line(dfd, "missing", SIZE_MAX, on_line, &s), -ENOENT);
 	close(dfd);
 	testfs_rmtree(dir);
 }
