@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The exporter's own metrics. */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <bpf/libbpf.h>
@@ -89,23 +91,38 @@ void self_render(struct expo *e, const struct self_facts *f, const struct counte
 	}
 
 	if (f->have_proc) {
-		expo_family(e, "process_cpu_seconds", EXPO_COUNTER,
-			    "Total user and system CPU time spent in seconds.");
-		expo_sample_double(e, NULL, 0, f->proc.cpu_seconds);
-		expo_family(e, "process_resident_memory_bytes", EXPO_GAUGE,
-			    "Resident memory size in bytes.");
-		expo_sample_u64(e, NULL, 0, f->proc.resident_bytes);
-		expo_family(e, "process_virtual_memory_bytes", EXPO_GAUGE,
-			    "Virtual memory size in bytes.");
-		expo_sample_u64(e, NULL, 0, f->proc.virtual_bytes);
-		expo_family(e, "process_open_fds", EXPO_GAUGE, "Number of open file descriptors.");
-		expo_sample_u64(e, NULL, 0, f->proc.open_fds);
-		expo_family(e, "process_max_fds", EXPO_GAUGE,
-			    "Maximum number of open file descriptors.");
-		expo_sample_u64(e, NULL, 0, f->proc.max_fds);
-		expo_family(e, "process_start_time_seconds", EXPO_GAUGE,
-			    "Start time of the process since unix epoch in seconds.");
-		expo_sample_double(e, NULL, 0, f->proc.start_time_seconds);
+		/* The names, types and help of client_golang's process collector. */
+		const struct {
+			const char *name;
+			enum expo_type type;
+			const char *help;
+			bool is_double;
+			double d;
+			uint64_t u;
+		} proc[] = {
+			{ "process_cpu_seconds", EXPO_COUNTER,
+			  "Total user and system CPU time spent in seconds.", true,
+			  f->proc.cpu_seconds, 0 },
+			{ "process_resident_memory_bytes", EXPO_GAUGE,
+			  "Resident memory size in bytes.", false, 0, f->proc.resident_bytes },
+			{ "process_virtual_memory_bytes", EXPO_GAUGE,
+			  "Virtual memory size in bytes.", false, 0, f->proc.virtual_bytes },
+			{ "process_open_fds", EXPO_GAUGE, "Number of open file descriptors.", false,
+			  0, f->proc.open_fds },
+			{ "process_max_fds", EXPO_GAUGE, "Maximum number of open file descriptors.",
+			  false, 0, f->proc.max_fds },
+			{ "process_start_time_seconds", EXPO_GAUGE,
+			  "Start time of the process since unix epoch in seconds.", true,
+			  f->proc.start_time_seconds, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof(proc) / sizeof(proc[0]); i++) {
+			expo_family(e, proc[i].name, proc[i].type, proc[i].help);
+			if (proc[i].is_double)
+				expo_sample_double(e, NULL, 0, proc[i].d);
+			else
+				expo_sample_u64(e, NULL, 0, proc[i].u);
+		}
 	}
 }
 
