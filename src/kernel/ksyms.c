@@ -10,6 +10,7 @@
 #include "array.h"
 #include "ksyms.h"
 #include "log.h"
+#include "parse.h"
 
 /* KSYM_NAME_LEN is 512 since Linux 6.1 (Rust names) and module names are
  * shorter than 64 bytes, so a longer line is not kallsyms. */
@@ -82,17 +83,6 @@ static const char *next_field(const char **p, size_t *len)
 	return s;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_addr(const char *s, size_t len, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -100,7 +90,7 @@ static int parse_addr(const char *s, size_t len, uint64_t *out)
 	if (len == 0 || len > 16)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
-		int d = hex_digit(s[i]);
+		int d = parse_hex_digit(s[i]);
 
 		if (d < 0)
 			return -EINVAL;

@@ -14,6 +14,7 @@
 #include <json-c/json_tokener.h>
 
 #include "evjson.h"
+#include "parse.h"
 
 /* Levels of values below the line's object: 32 of containers, or 31 of
  * containers and a scalar (json-c counts scalars as a level). */
@@ -270,17 +271,6 @@ static bool is_digit(int ch)
 	return ch >= '0' && ch <= '9';
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Our words for json-c's errors. */
 static const char *syntax_error(enum json_tokener_error err)
 {
@@ -511,7 +501,7 @@ static int parse_location(const char *s, uint64_t *out)
 	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
 		return -EINVAL;
 	for (i = 2; s[i]; i++) {
-		int h = hexval((unsigned char)s[i]);
+		int h = parse_hex_digit((unsigned char)s[i]);
 
 		if (h < 0)
 			return -EINVAL;
@@ -561,7 +551,8 @@ static int read_packet(struct pctx *c, const struct field *f, json_object *v, st
 	if (n % 2)
 		return fail(c, "packet is not hex");
 	for (i = 0; i < n; i += 2) {
-		int hi = hexval((unsigned char)hex[i]), lo = hexval((unsigned char)hex[i + 1]);
+		int hi = parse_hex_digit((unsigned char)hex[i]),
+		    lo = parse_hex_digit((unsigned char)hex[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return fail(c, "packet is not hex");
