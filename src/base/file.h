@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Reading whole files and lines, bounded. Paths are relative to dfd (a
+/* Reading whole files and lines. Paths are relative to dfd (a
  * directory, such as a /proc or a fixture tree, or AT_FDCWD). */
 #ifndef DROPMON_FILE_H
 #define DROPMON_FILE_H
@@ -14,7 +14,8 @@ int file_read_small(int dfd, const char *path, char *buf, size_t size);
 /* Calls fn on each line (newline stripped) until it returns nonzero;
  * returns that, 0 at the end, or a negative errno. A line that holds a NUL
  * byte or is longer than max_len bytes (its newline included) is passed as
- * NULL, for fn to count or refuse. */
+ * NULL, for fn to count or refuse; getline() still holds it whole while it
+ * is read, so max_len bounds what fn sees, not memory. */
 int file_each_line(int dfd, const char *path, size_t max_len, int (*fn)(char *line, void *arg),
 		   void *arg);
 /* Reads all of a file of at most max bytes into a new NUL-terminated buffer

@@ -67,11 +67,12 @@ static ssize_t read_line(struct reader *rd)
 }
 
 /* The next event of the file into r: 1, 0 at the end, or a negative errno
- * for a read error. Corrupt lines are reported and skipped. */
+ * for a read error or no memory. Corrupt lines are reported and skipped. */
 static int reader_next(struct reader *rd, struct evrecord *r)
 {
 	const char *why;
 	ssize_t n;
+	int err;
 
 	while ((n = read_line(rd)) != -1) {
 		size_t len = n > 0 ? (size_t)n : 0;
@@ -83,8 +84,10 @@ static int reader_next(struct reader *rd, struct evrecord *r)
 			why = "line too long";
 		} else if (len == 0) {
 			continue;
-		} else if (evjson_parse(rd->line, len, r, &why) == 0) {
+		} else if ((err = evjson_parse(rd->line, len, r, &why)) == 0) {
 			return 1;
+		} else if (err == -ENOMEM) {
+			return err;
 		}
 		pr_warn("%s:%" PRIu64 ": %s; line skipped\n", rd->path, rd->lineno, why);
 		rd->bad++;
@@ -221,8 +224,9 @@ static int run(int argc, char **argv, bool pcap)
 	if (!err)
 		err = write_all(dst, &out);
 	if (err) {
-		pr_err("%s: %s\n", err == -EIO && rd.f && ferror(rd.f) ? cfg.input : "writing",
-		       strerror(-err));
+		bool reading = err == -ENOMEM || (err == -EIO && rd.f && ferror(rd.f));
+
+		pr_err("%s: %s\n", reading ? cfg.input : "writing", strerror(-err));
 		goto cleanup;
 	}
 	if (pcap)

@@ -22,7 +22,7 @@
 /* "net:[4294967295]" is 16 bytes; anything that fills this is not a netns. */
 #define NSLINK_SIZE 64
 /* Kernel lines hold two paths of at most PATH_MAX, four bytes per escaped
- * byte; a longer line is not mountinfo, and would only cost memory. */
+ * byte; a longer line is not mountinfo, and is skipped. */
 #define MOUNTINFO_LINE_MAX (64 * 1024)
 
 /* Lower is better: `ip netns` names are what users typed. */

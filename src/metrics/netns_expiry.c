@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "netns_expiry.h"
 #include "counters.h"
 #include "log.h"
@@ -32,8 +33,11 @@ struct netns_expiry {
 
 int netns_expiry_new(const struct netns_expiry_opts *opts, struct netns_expiry **out)
 {
-	struct netns_expiry *x = calloc(1, sizeof(*x));
+	struct netns_expiry *x;
 
+	if (!opts->forget)
+		return -EINVAL;
+	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
 	x->opts = *opts;
@@ -85,15 +89,8 @@ static struct known_netns *known_add(struct netns_expiry *x, uint32_t inode)
 	struct known_netns *k;
 	size_t pos;
 
-	if (x->nknown == x->known_cap) {
-		size_t cap = x->known_cap ? x->known_cap * 2 : 16;
-
-		k = reallocarray(x->known, cap, sizeof(*k));
-		if (!k)
-			return NULL;
-		x->known = k;
-		x->known_cap = cap;
-	}
+	if (ARRAY_RESERVE(x->known, x->known_cap, x->nknown, 16))
+		return NULL;
 	pos = known_pos(x, inode);
 	memmove(&x->known[pos + 1], &x->known[pos], (x->nknown - pos) * sizeof(*k));
 	x->nknown++;

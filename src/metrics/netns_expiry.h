@@ -22,9 +22,9 @@ struct netns_expiry_opts {
 	/* A fresh table of the namespaces alive into *out (netns_scan()):
 	 * returns 0 or a negative errno. NULL: netns_scan(NULL, out). */
 	int (*scan)(void *ctx, struct netns_table **out);
-	/* Removes every series of the netns (counters_forget_netns()):
-	 * returns how many, or a negative errno; -EBUSY means "not now, try
-	 * again later". */
+	/* Required. Removes every series of the netns
+	 * (counters_forget_netns()): returns how many, or a negative errno;
+	 * -EBUSY means "not now, try again later". */
 	int (*forget)(uint32_t inode, void *ctx);
 	void *ctx;
 };

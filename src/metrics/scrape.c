@@ -82,6 +82,7 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 	err = series_new(&sopts, monotonic_s(), &c->series);
 	if (err)
 		goto fail;
+	step = "setting up namespace expiry";
 	xopts.ctx = c;
 	err = netns_expiry_new(&xopts, &c->netns);
 	if (err)

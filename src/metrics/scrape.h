@@ -17,7 +17,7 @@ struct reasons;
 struct scrape_opts {
 	uint64_t netns_grace_s;	  /* keep series of a vanished netns this long */
 	uint64_t netns_refresh_s; /* rescan namespaces at most this often */
-	/* Names of drop reasons: the caller's, not freed, shared with other
+	/* Names of drop reasons (required): the caller's, not freed, shared with other
 	 * threads (its lookups are locked). */
 	struct reasons *reasons;
 };

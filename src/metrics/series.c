@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "series.h"
 #include "counters.h"
 #include "ksyms.h"
@@ -113,14 +114,8 @@ static ssize_t aggregate(struct series_set *s, const struct counters_snapshot *s
 {
 	size_t n = 0, i;
 
-	if (snap->nrows > s->series_cap) {
-		struct series *a = reallocarray(s->series, snap->nrows, sizeof(*a));
-
-		if (!a)
-			return -ENOMEM;
-		s->series = a;
-		s->series_cap = snap->nrows;
-	}
+	if (snap->nrows && ARRAY_RESERVE(s->series, s->series_cap, snap->nrows - 1, 64))
+		return -ENOMEM;
 	for (i = 0; i < snap->nrows; i++) {
 		const struct counter_row *row = &snap->rows[i];
 		const struct ksym *sym = ksyms_find(s->syms.ks, row->key.location);

@@ -28,7 +28,7 @@ struct series_opts {
 	const char *modules_path;  /* NULL: /proc/modules */
 	/* Look for a change of the loaded modules at most this often. */
 	double ksyms_check_s;
-	/* Names of drop reasons: the caller's, not freed. */
+	/* Names of drop reasons: the caller's, not freed; required. */
 	struct reasons *reasons;
 	series_device_fn device_fallback; /* NULL: no fallback */
 	void *device_ctx;

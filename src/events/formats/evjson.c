@@ -21,8 +21,12 @@
 #define EVJSON_MAX_DEPTH 32
 /* Objects and arrays in a line, the line's own included: json-c allocates
  * some 800 bytes for an empty object, so a line of "{}," would take 270 MB
- * per MiB. Scalars take some 40 bytes per byte of line at worst. */
+ * per MiB. */
 #define EVJSON_MAX_CONTAINERS 1024
+/* Values in a line (counted by their commas): a scalar costs json-c some
+ * 40 bytes, so a MiB of "0," would take 40 MB. Our writer puts 21 fields
+ * and a stack of at most DROPMON_STACK_DEPTH frames in a line. */
+#define EVJSON_MAX_VALUES 4096
 
 static const char hexdigits[] = "0123456789abcdef";
 
@@ -261,6 +265,13 @@ static int fail(struct pctx *c, const char *why)
 	return -EINVAL;
 }
 
+/* Not the line's fault: the reader stops instead of skipping it. */
+static int oom(struct pctx *c)
+{
+	c->why = "out of memory";
+	return -ENOMEM;
+}
+
 static bool is_ws(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
@@ -315,7 +326,8 @@ static const char *syntax_error(enum json_tokener_error err)
  *    known here, so c->saturated makes every u64 field that reads as
  *    UINT64_MAX out of range (a wrong value never gets through; a genuine
  *    UINT64_MAX next to a huge unknown number is refused too);
- *  - more than EVJSON_MAX_CONTAINERS objects and arrays.
+ *  - more than EVJSON_MAX_CONTAINERS objects and arrays, or more than
+ *    EVJSON_MAX_VALUES values: what json-c's tree of the line may cost.
  * Only strings (json-c also takes '\''-quoted keys, even when strict) and
  * numbers are told apart; in a line that is no JSON, what this finds does
  * not matter, as json-c refuses it anyway.
@@ -324,7 +336,7 @@ static int scan_line(struct pctx *c, const char *p, size_t n)
 {
 	static const char u64_max[] = "18446744073709551615";
 	const size_t u64_digits = sizeof(u64_max) - 1;
-	unsigned containers = 0;
+	unsigned containers = 0, values = 1;
 	char quote = 0;
 	size_t i = 0;
 
@@ -348,6 +360,8 @@ static int scan_line(struct pctx *c, const char *p, size_t n)
 		}
 		if ((p[i] == '{' || p[i] == '[') && ++containers > EVJSON_MAX_CONTAINERS)
 			return fail(c, "too many objects and arrays");
+		if (p[i] == ',' && ++values > EVJSON_MAX_VALUES)
+			return fail(c, "too many values");
 		if (!is_digit(p[i])) {
 			i++;
 			continue;
@@ -682,7 +696,7 @@ static int parse_line(struct pctx *c, const char *line, size_t len, struct evrec
 	/* json-c's depth counts the object itself, and scalars as well. */
 	tok = json_tokener_new_ex(EVJSON_MAX_DEPTH + 1);
 	if (!tok)
-		return fail(c, "out of memory");
+		return oom(c);
 	/* STRICT: no comments, no trailing commas, "-quoted values; the
 	 * trailing bytes are for us to judge. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
@@ -695,7 +709,7 @@ static int parse_line(struct pctx *c, const char *line, size_t len, struct evrec
 		return fail(c, syntax_error(err));
 	}
 	if (!obj) /* json-c 0.16 returns NULL "successfully" when newlocale() fails */
-		return fail(c, "out of memory");
+		return oom(c);
 	for (i = end; i < len && is_ws(line[i]); i++)
 		;
 	if (i < len)
@@ -709,12 +723,13 @@ static int parse_line(struct pctx *c, const char *line, size_t len, struct evrec
 int evjson_parse(const char *line, size_t len, struct evrecord *r, const char **why)
 {
 	struct pctx c = { 0 };
+	int err;
 
 	memset(r, 0, sizeof(*r));
-	if (parse_line(&c, line, line ? len : 0, r)) {
+	err = parse_line(&c, line, line ? len : 0, r);
+	if (err) {
 		memset(r, 0, sizeof(*r));
 		*why = c.why;
-		return -EINVAL;
 	}
-	return 0;
+	return err;
 }

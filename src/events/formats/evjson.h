@@ -53,7 +53,11 @@ int evjson_write(struct strbuf *out, const struct evrecord *r);
 
 /* Parses one line of len bytes (a trailing '\n' is allowed, no NUL needed)
  * into *r, which is fully overwritten: absent optional fields are zero or "".
- * Returns 0, or -EINVAL with a short static reason in *why (*r is then zeroed).
+ * Returns 0, or -EINVAL with a short static reason in *why (*r is then
+ * zeroed), or -ENOMEM when the parser ran out of memory (not the line's
+ * fault: stop reading). A line holds at most 32 levels of nesting, 1024
+ * objects and arrays and 4096 values, which bounds what json-c allocates
+ * for it to some 40 bytes per byte of line.
  *
  * Required: v (>= 1; a newer version is read as well as it can be), time_ns,
  * and reason or reason_code. Unknown keys, whatever their value, are skipped

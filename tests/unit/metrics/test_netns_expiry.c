@@ -317,6 +317,12 @@ static void test_scan_fails(void **state)
 {
 	struct fixture *fx = *state;
 	const struct alive a[] = { { NS_A, "blue" } };
+	struct netns_expiry_opts no_forget = { .grace_s = GRACE, .refresh_s = REFRESH };
+	struct netns_expiry *x = NULL;
+
+	/* Without a way to forget, nothing could ever expire. */
+	assert_int_equal(netns_expiry_new(&no_forget, &x), -EINVAL);
+	assert_null(x);
 
 	set_alive(fx, 1, a);
 	snap_row(&fx->snap, DO_WORK, 3, 1, NS_A, 1, 1);

@@ -565,6 +565,39 @@ static void test_nesting(void **state)
 	free(r);
 }
 
+/* Scalars cost json-c some 40 bytes each: a line holds at most 4096
+ * values, counted by the commas outside strings. */
+static void test_values(void **state)
+{
+	char *line = malloc(16 * 4096 + 256);
+	struct evrecord *r = rec_new();
+
+	(void)state;
+	assert_non_null(line);
+	/* BASE has 3 values; x holds m more. */
+	for (int m = 4093; m <= 4094; m++) {
+		size_t n = (size_t)sprintf(line, "%s,\"x\":[0", BASE);
+
+		for (int j = 1; j < m; j++)
+			n += (size_t)sprintf(line + n, ",0");
+		strcpy(line + n, "]}");
+		if (m == 4093)
+			expect_ok(line, r);
+		else
+			expect_error(line, "too many values");
+	}
+	/* Commas inside strings are no values. */
+	{
+		size_t n = (size_t)sprintf(line, "%s,\"x\":\"", BASE);
+
+		memset(line + n, ',', 8000);
+		strcpy(line + n + 8000, "\"}");
+		expect_ok(line, r);
+	}
+	free(line);
+	free(r);
+}
+
 /* json-c builds a tree of the line: an empty object costs it some 800
  * bytes, so a line holds at most 1024 objects and arrays. */
 static void test_containers(void **state)
@@ -848,6 +881,7 @@ int main(void)
 		cmocka_unit_test(test_nesting),	     cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_mutations),    cmocka_unit_test(test_frame_len_of_old_files),
 		cmocka_unit_test(test_jsonc_edges),  cmocka_unit_test(test_containers),
+		cmocka_unit_test(test_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
