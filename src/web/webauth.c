@@ -261,6 +261,10 @@ err:
 	return -ENOMEM;
 }
 
+/* Our own base64, not gnutls_base64_decode2() (GnuTLS 3.7): that one takes
+ * "YWxp Y2U6c2VjcmV0" (spaces and newlines inside the token) and returns
+ * the password in memory gnutls_free() does not wipe. This decodes into
+ * the caller's buffer, canonical base64 only. */
 static int b64_value(char ch)
 {
 	if (ch >= 'A' && ch <= 'Z')
