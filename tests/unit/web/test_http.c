@@ -125,6 +125,25 @@ static int start(const struct http_route *routes, size_t n, struct http_server *
 	return ntohs(sa.sin_port);
 }
 
+/* One request and the reply it must get (body NULL: not checked). */
+struct exchange {
+	const char *method, *path;
+	int status;
+	const char *body;
+};
+
+static void expect_replies(int port, const struct exchange *x, size_t n)
+{
+	struct reply r;
+
+	for (size_t i = 0; i < n; i++) {
+		get(port, x[i].method, x[i].path, &r);
+		if (r.status != x[i].status || (x[i].body && strcmp(r.body, x[i].body) != 0))
+			fail_msg("%s %s: got %d \"%s\", want %d \"%s\"", x[i].method, x[i].path,
+				 r.status, r.body, x[i].status, x[i].body ? x[i].body : "(any)");
+	}
+}
+
 static void test_server_dispatch(void **state)
 {
 	const struct http_route routes[] = {
@@ -132,38 +151,24 @@ static void test_server_dispatch(void **state)
 		{ "/", false, echo, "landing" },
 		{ "/debug/", true, echo, "debug" },
 	};
+	static const struct exchange x[] = {
+		{ "GET", "/metrics", 200, "metrics /metrics\n" },
+		{ "GET", "/", 200, "landing /\n" },
+		/* The handler gets the path without the query. */
+		{ "GET", "/debug/drops?format=json&limit=3", 200, "debug /debug/drops\n" },
+		/* No route: 404, from the server itself. */
+		{ "GET", "/metricsx", 404, "not found\n" },
+		{ "GET", "/debug", 404, NULL },
+		/* HEAD gets the headers of a GET and no body. */
+		{ "HEAD", "/metrics", 200, "" },
+		/* Other methods never reach a handler, whatever the path. */
+		{ "POST", "/metrics", 405, "only GET and HEAD are supported\n" },
+		{ "DELETE", "/nothing", 405, NULL },
+	};
 	struct http_server *s;
-	struct reply r;
-	int port;
 
 	(void)state;
-	port = start(routes, 3, &s);
-	get(port, "GET", "/metrics", &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "metrics /metrics\n");
-	get(port, "GET", "/", &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "landing /\n");
-	/* The handler gets the path without the query. */
-	get(port, "GET", "/debug/drops?format=json&limit=3", &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "debug /debug/drops\n");
-	/* No route: 404, from the server itself. */
-	get(port, "GET", "/metricsx", &r);
-	assert_int_equal(r.status, 404);
-	assert_string_equal(r.body, "not found\n");
-	get(port, "GET", "/debug", &r);
-	assert_int_equal(r.status, 404);
-	/* HEAD gets the headers of a GET and no body. */
-	get(port, "HEAD", "/metrics", &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "");
-	/* Other methods never reach a handler, whatever the path. */
-	get(port, "POST", "/metrics", &r);
-	assert_int_equal(r.status, 405);
-	assert_string_equal(r.body, "only GET and HEAD are supported\n");
-	get(port, "DELETE", "/nothing", &r);
-	assert_int_equal(r.status, 405);
+	expect_replies(start(routes, 3, &s), x, sizeof(x) / sizeof(x[0]));
 	http_stop(s);
 }
 
@@ -171,18 +176,17 @@ static void test_server_dispatch(void **state)
 static void test_server_reconfigure(void **state)
 {
 	const struct http_route routes[] = { { "/metrics", false, echo, "metrics" } };
+	static const struct exchange x[] = {
+		{ "GET", "/metrics", 200, "metrics /metrics\n" },
+		{ "GET", "/", 404, NULL },
+	};
 	struct http_server *s;
-	struct reply r;
 	int port;
 
 	(void)state;
 	port = start(routes, 1, &s);
 	assert_int_equal(http_reconfigure(s, &opts), 0);
-	get(port, "GET", "/metrics", &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "metrics /metrics\n");
-	get(port, "GET", "/", &r);
-	assert_int_equal(r.status, 404);
+	expect_replies(port, x, sizeof(x) / sizeof(x[0]));
 	http_stop(s);
 }
 
