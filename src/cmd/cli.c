@@ -85,7 +85,7 @@ void cli_explain_load_error(enum loader_stage stage, int err)
 	       strerror(-err));
 }
 
-int cli_set_log_level(const char *arg)
+static int set_log_level(const char *arg)
 {
 	enum log_level level;
 
@@ -101,7 +101,7 @@ int cli_opt_log_level(const struct opts_entry *e, const char *arg, void *cfg)
 {
 	(void)e;
 	(void)cfg;
-	return cli_set_log_level(arg);
+	return set_log_level(arg);
 }
 
 FILE *cli_create_private(const char *path)

@@ -13,9 +13,8 @@ int cmd_collect(int argc, char **argv);
 int cmd_print(int argc, char **argv);
 int cmd_pcap(int argc, char **argv);
 
-/* --log.level: sets the level, or says what is wrong; 0 or -EINVAL. */
-int cli_set_log_level(const char *arg);
-/* The same as an OPTS_CUSTOM callback, for CLI_LOG_LEVEL_FLAG. */
+/* --log.level as an OPTS_CUSTOM callback, for CLI_LOG_LEVEL_FLAG: sets the
+ * level, or says what is wrong; 0 or -EINVAL. */
 int cli_opt_log_level(const struct opts_entry *e, const char *arg, void *cfg);
 /* The --log.level entry of a subcommand's flag table. */
 #define CLI_LOG_LEVEL_FLAG                                                                         \

@@ -181,4 +181,22 @@ else
 	fail "removal of netns $NSB not logged"
 fi
 stop_dropmon
+
+# --- the routes serve wires into the HTTP server -------------------------------
+# A telemetry path of its own: metrics there and nowhere else, the landing
+# page links it, /debug/ says how to turn it on, and no method but GET/HEAD.
+ready_custom() { curl -fsS -o /dev/null "http://127.0.0.1:$PORT/drops/metrics" 2>/dev/null; }
+DROPMON_READY=ready_custom
+start_dropmon --web.telemetry-path=/drops/metrics
+status_of() { curl -s -o "$TMP/route.body" -w '%{http_code}' "$@"; }
+expect_eq "metrics on the telemetry path" 200 "$(status_of "http://127.0.0.1:$PORT/drops/metrics")"
+expect_eq "build info on the telemetry path" 1 "$(grep -c '^dropmon_build_info{' "$TMP/route.body")"
+expect_eq "/metrics is not the telemetry path" 404 "$(status_of "http://127.0.0.1:$PORT/metrics")"
+expect_eq "landing page" 200 "$(status_of "http://127.0.0.1:$PORT/")"
+expect_eq "landing page links the telemetry path" 1 "$(grep -c 'href="/drops/metrics"' "$TMP/route.body")"
+expect_eq "debug endpoints off" 404 "$(status_of "http://127.0.0.1:$PORT/debug/drops")"
+expect_eq "and how to turn them on" 1 "$(grep -c 'with --web.enable-debug' "$TMP/route.body")"
+expect_eq "POST refused" 405 "$(status_of -X POST "http://127.0.0.1:$PORT/drops/metrics")"
+stop_dropmon
+DROPMON_READY=ready_plain
 finish
