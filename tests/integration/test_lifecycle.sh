@@ -198,5 +198,4 @@ expect_eq "debug endpoints off" 404 "$(status_of "http://127.0.0.1:$PORT/debug/d
 expect_eq "and how to turn them on" 1 "$(grep -c 'with --web.enable-debug' "$TMP/route.body")"
 expect_eq "POST refused" 405 "$(status_of -X POST "http://127.0.0.1:$PORT/drops/metrics")"
 stop_dropmon
-DROPMON_READY=ready_plain
 finish
