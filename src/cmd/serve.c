@@ -40,7 +40,7 @@ struct serve_config {
 	uint64_t netns_grace_s;
 	bool force_raw_tp;
 	bool debug;
-	uint64_t debug_rate, debug_burst, debug_recent, debug_max_seconds;
+	uint64_t debug_rate, debug_burst, debug_recent, debug_memory, debug_max_seconds;
 	const char *web_config_file;
 	uint64_t max_connections, max_connections_per_ip, connection_timeout_s, max_request_bytes;
 	const char *user; /* NULL: stay root */
@@ -278,7 +278,15 @@ static const struct opts_entry serve_flags[] = {
 	  .min = 1,
 	  .max = 100000,
 	  .def = "1000",
-	  .help = "recent events kept for snapshots" },
+	  .help = "recent events kept for snapshots, within --debug.memory" },
+	{ .name = "debug.memory",
+	  SERVE(U64, debug_memory),
+	  .arg = "MIB",
+	  .min = 1,
+	  .max = 1024,
+	  .def = "16",
+	  .help = "MiB the sampled events may take in all (recent and queued; an event "
+		  "takes about 1 KiB, at most 5.7 KiB)" },
 	{ .name = "debug.max-seconds",
 	  SERVE(U64, debug_max_seconds),
 	  .arg = "N",
@@ -469,6 +477,7 @@ int cmd_serve(int argc, char **argv)
 			.recent = cfg.debug_recent,
 			.queue = 256,
 			.max_subs = 8,
+			.max_bytes = (size_t)cfg.debug_memory << 20,
 			.max_seconds = (unsigned int)cfg.debug_max_seconds,
 			.reasons = reasons,
 		};

@@ -5,6 +5,7 @@
  * loses events from its own queue, never stalls the others. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "evhub.h"
 #include "evjson.h"
 #include "evpcap.h"
+#include "evquery.h"
 #include "evrecord.h"
 #include "evtext.h"
 #include "expo.h"
@@ -23,26 +25,22 @@
 #include "log.h"
 #include "monotonic.h"
 #include "netns.h"
-#include "parse.h"
 #include "pcapng.h"
 #include "pktfilter.h"
 #include "pump.h"
 #include "serve_debug.h"
 #include "version.h"
 
-#define DEFAULT_LIMIT 100
-/* A snapshot copies every recent event (--debug.recent of ~6 KiB each):
- * only this many are taken at once, so that a burst of requests cannot
- * run the daemon out of memory. */
-#define MAX_SNAPSHOTS 2
-/* A timed capture is held in memory until it is sent: at most this much
- * (--debug.rate allows a million events a second for an hour). */
-#define MAX_CAPTURE_BYTES (64u << 20)
-/* libpcap's optimizer is not linear in the expression's length. */
-#define MAX_FILTER_LEN 1024
-/* A quiet stream sends a newline this often, so a client that left is
- * noticed and its subscription freed. */
+/* Snapshots being sent at once. Each holds no events, only a place in the
+ * recent ring, but filtering one reads the whole ring. */
+#define MAX_SNAPSHOTS 16
+/* A quiet text stream sends a newline this often (for proxies that close
+ * idle connections); a client that left is noticed within a second. */
 #define IDLE_NEWLINE_S 10
+/* libmicrohttpd asks for at most this much at a time. */
+#define BLOCK_SIZE 16384
+/* On SIGTERM, how long streams get to send their last events and end. */
+#define SHUTDOWN_GRACE_MS 5000
 
 struct debug {
 	struct debug_opts o;
@@ -50,6 +48,11 @@ struct debug {
 	struct evhub *hub; /* the pump's */
 	struct evtext_opts text;
 	atomic_int snapshots; /* in progress */
+	/* Responses not sent in full yet: debug_shutdown() waits for them. */
+	pthread_mutex_t mu;
+	pthread_cond_t idle;
+	unsigned int responses;
+	bool mu_ready;
 };
 
 int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out, char *msg,
@@ -59,8 +62,10 @@ int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out
 		.recent = o->recent,
 		.queue = o->queue,
 		.max_subs = o->max_subs,
+		.max_bytes = o->max_bytes,
 		.reasons = o->reasons,
 	};
+	pthread_condattr_t attr;
 	struct debug *d;
 	int err;
 
@@ -71,6 +76,24 @@ int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out
 	}
 	d->o = *o;
 	d->text.init_netns = netns_self_inode();
+	err = -pthread_condattr_init(&attr);
+	if (!err) {
+		err = -pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		if (!err)
+			err = -pthread_cond_init(&d->idle, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	if (!err) {
+		err = -pthread_mutex_init(&d->mu, NULL);
+		if (err)
+			pthread_cond_destroy(&d->idle);
+	}
+	if (err) {
+		snprintf(msg, msglen, "setting up the debug endpoints: %s", strerror(-err));
+		free(d);
+		return err;
+	}
+	d->mu_ready = true;
 	err = pump_new(&po, &d->pump, msg, msglen);
 	if (!err) {
 		d->hub = pump_hub(d->pump);
@@ -88,7 +111,8 @@ int debug_start(struct loader *l, const struct debug_opts *o, struct debug **out
  * lost, and what slow subscribers lost. A metric source of the scrape. */
 void debug_metrics(struct expo *e, const struct counters_snapshot *snap, void *ctx)
 {
-	struct expo_label ringbuf = { "stage", "ringbuf" }, sub = { "stage", "subscriber" };
+	struct expo_label ringbuf = { "stage", "ringbuf" }, sub = { "stage", "subscriber" },
+			  memory = { "stage", "memory" };
 	struct debug *d = ctx;
 	struct evhub_stats st;
 
@@ -100,19 +124,48 @@ void debug_metrics(struct expo *e, const struct counters_snapshot *snap, void *c
 		    "Drops not sent as events because of the rate limit (--debug.rate).");
 	expo_sample_u64(e, NULL, 0, snap->stats[DROPMON_STAT_EVENTS_LIMITED]);
 	expo_family(e, "dropmon_events_lost", EXPO_COUNTER,
-		    "Drop events lost: the kernel ring buffer was full (stage ringbuf), or a "
-		    "slow subscriber's queue was (stage subscriber).");
+		    "Drop events lost: the kernel ring buffer was full (stage ringbuf), a "
+		    "slow subscriber's queue was (stage subscriber), or --debug.memory was "
+		    "(stage memory).");
 	expo_sample_u64(e, &ringbuf, 1, snap->stats[DROPMON_STAT_EVENTS_LOST]);
 	expo_sample_u64(e, &sub, 1, st.lost);
+	expo_sample_u64(e, &memory, 1, st.over_budget);
 	expo_family(e, "dropmon_events_subscribers", EXPO_GAUGE,
 		    "Clients following /debug/drops or capturing /debug/pcap now.");
 	expo_sample_u64(e, NULL, 0, st.subscribers);
+	expo_family(e, "dropmon_events_stored_bytes", EXPO_GAUGE,
+		    "Bytes of drop events the debug endpoints hold now (at most --debug.memory).");
+	expo_sample_u64(e, NULL, 0, st.bytes);
+}
+
+static void responses_add(struct debug *d, int delta)
+{
+	pthread_mutex_lock(&d->mu);
+	d->responses += (unsigned int)delta;
+	if (!d->responses)
+		pthread_cond_broadcast(&d->idle);
+	pthread_mutex_unlock(&d->mu);
 }
 
 void debug_shutdown(struct debug *d)
 {
-	if (d)
-		pump_shutdown(d->pump);
+	struct timespec deadline;
+
+	if (!d)
+		return;
+	/* Live streams see the end of the hub and send their last events. */
+	pump_shutdown(d->pump);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += SHUTDOWN_GRACE_MS / 1000;
+	pthread_mutex_lock(&d->mu);
+	while (d->responses) {
+		if (pthread_cond_timedwait(&d->idle, &d->mu, &deadline) == ETIMEDOUT)
+			break;
+	}
+	if (d->responses)
+		pr_warn("%u debug responses still being sent after %d s; cutting them off\n",
+			d->responses, SHUTDOWN_GRACE_MS / 1000);
+	pthread_mutex_unlock(&d->mu);
 }
 
 void debug_free(struct debug *d)
@@ -120,397 +173,332 @@ void debug_free(struct debug *d)
 	if (!d)
 		return;
 	pump_free(d->pump);
+	if (d->mu_ready) {
+		pthread_mutex_destroy(&d->mu);
+		pthread_cond_destroy(&d->idle);
+	}
 	free(d);
 }
 
 /* --- requests ---------------------------------------------------------- */
 
-struct request {
-	bool json;
-	bool follow;
-	uint64_t limit;	  /* events at most; 0: no limit */
-	uint64_t seconds; /* pcap: capture new events this long; 0: the recent ones */
-	struct pktfilter *filter;
-};
-
-static enum MHD_Result bad_request(struct MHD_Connection *conn, const char *msg)
+static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status, const char *msg)
 {
-	return http_send_text(conn, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8", msg);
+	return http_send_text(conn, status, "text/plain; charset=utf-8", msg);
 }
 
-/* Fills req from the query; on a bad parameter answers 400 and returns
- * false (with *ret set). */
-static bool parse_request(struct debug *d, struct MHD_Connection *conn, bool pcap,
-			  struct request *req, enum MHD_Result *ret)
-{
-	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
-	const char *follow = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "follow");
-	const char *limit =
-	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, pcap ? "count" : "limit");
-	const char *seconds = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "seconds");
-	const char *filter = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "filter");
-	char why[256], msg[512];
+struct params {
+	struct evquery_param p[EVQUERY_MAX_PARAMS];
+	size_t n; /* all of them, also beyond the array */
+};
 
-	memset(req, 0, sizeof(*req));
-	if (!pcap && format && strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-		snprintf(msg, sizeof(msg), "format must be text or json (got '%s')\n", format);
-		*ret = bad_request(conn, msg);
-		return false;
-	}
-	req->json = format && strcmp(format, "json") == 0;
-	if (!pcap && follow && strcmp(follow, "0") != 0 && strcmp(follow, "1") != 0) {
-		snprintf(msg, sizeof(msg), "follow must be 0 or 1 (got '%s')\n", follow);
-		*ret = bad_request(conn, msg);
-		return false;
-	}
-	req->follow = !pcap && follow && strcmp(follow, "1") == 0;
-	req->limit = pcap || req->follow ? 0 : DEFAULT_LIMIT;
-	if (limit && parse_u64(limit, 1, 1000000, &req->limit)) {
-		snprintf(msg, sizeof(msg), "%s must be a number from 1 to 1000000 (got '%s')\n",
-			 pcap ? "count" : "limit", limit);
-		*ret = bad_request(conn, msg);
-		return false;
-	}
-	if (pcap && seconds && parse_u64(seconds, 1, d->o.max_seconds, &req->seconds)) {
-		snprintf(msg, sizeof(msg), "seconds must be a number from 1 to %u (got '%s')\n",
-			 d->o.max_seconds, seconds);
-		*ret = bad_request(conn, msg);
-		return false;
-	}
-	if (filter && strlen(filter) > MAX_FILTER_LEN) {
-		snprintf(msg, sizeof(msg), "filter is longer than %d bytes\n", MAX_FILTER_LEN);
-		*ret = bad_request(conn, msg);
-		return false;
-	}
-	if (filter && pktfilter_new(filter, &req->filter, why, sizeof(why))) {
-		snprintf(msg, sizeof(msg), "filter '%s': %s\n", filter, why);
-		*ret = bad_request(conn, msg);
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+				     size_t key_size, const char *value, size_t value_size)
+{
+	struct params *ps = cls;
+
+	(void)kind;
+	if (ps->n < EVQUERY_MAX_PARAMS)
+		ps->p[ps->n] = (struct evquery_param){ key, key_size, value, value_size };
+	ps->n++;
+	return ps->n <= EVQUERY_MAX_PARAMS ? MHD_YES : MHD_NO;
+}
+
+/* Fills q from the query; on a bad one answers 400 and returns false (with
+ * *ret set). */
+static bool parse_request(struct debug *d, struct MHD_Connection *conn, enum evquery_page page,
+			  struct evquery *q, enum MHD_Result *ret)
+{
+	struct params ps = { .n = 0 };
+	char msg[512];
+	int err;
+
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, &ps);
+	err = evquery_parse(page, ps.p, ps.n, d->o.max_seconds, q, msg, sizeof(msg));
+	if (err) {
+		*ret = send_text(conn,
+				 err == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR
+						: MHD_HTTP_BAD_REQUEST,
+				 msg);
 		return false;
 	}
 	return true;
 }
 
-static bool wanted(const struct request *req, const struct evrecord *r)
+static bool wanted(const struct evquery *q, const struct evrecord *r)
 {
-	return !req->filter ||
-	       pktfilter_match(req->filter, r->mac, r->packet, r->caplen, r->frame_len);
+	return !q->filter || pktfilter_match(q->filter, r->mac, r->packet, r->caplen, r->frame_len);
 }
 
-static enum MHD_Result send_buffer(struct MHD_Connection *conn, struct strbuf *body,
-				   const char *type, const char *disposition)
-{
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
+/* --- responses --------------------------------------------------------- */
 
-	if (body->err) {
-		strbuf_free(body);
-		return http_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				      "text/plain; charset=utf-8", "out of memory\n");
-	}
-	resp = MHD_create_response_from_buffer(body->len, body->buf ? body->buf : (void *)"",
-					       body->buf ? MHD_RESPMEM_MUST_FREE
-							 : MHD_RESPMEM_PERSISTENT);
-	if (!resp) {
-		strbuf_free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (disposition)
-		MHD_add_response_header(resp, "Content-Disposition", disposition);
-	ret = http_queue(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* The most recent matching events, oldest first: at most req->limit.
- * -EBUSY when MAX_SNAPSHOTS are being taken already, -ENOMEM. */
-static ssize_t recent_events(struct debug *d, const struct request *req, struct evrecord **out)
-{
-	struct evrecord *all;
-	size_t n, kept = 0, first, want = d->o.recent;
-
-	*out = NULL;
-	if (atomic_fetch_add(&d->snapshots, 1) >= MAX_SNAPSHOTS) {
-		atomic_fetch_sub(&d->snapshots, 1);
-		return -EBUSY;
-	}
-	/* The copy holds the publisher up: without a filter, only what is
-	 * sent. */
-	if (!req->filter && req->limit && req->limit < want)
-		want = req->limit;
-	all = malloc(want * sizeof(*all));
-	if (!all) {
-		atomic_fetch_sub(&d->snapshots, 1);
-		return -ENOMEM;
-	}
-	*out = all;
-	n = evhub_snapshot(d->hub, all, want);
-	for (size_t i = 0; i < n; i++) {
-		if (wanted(req, &all[i]))
-			all[kept++] = all[i];
-	}
-	first = req->limit && kept > req->limit ? kept - req->limit : 0;
-	memmove(all, all + first, (kept - first) * sizeof(*all));
-	return (ssize_t)(kept - first);
-}
-
-static void recent_done(struct debug *d, struct evrecord *recs)
-{
-	if (!recs)
-		return;
-	free(recs);
-	atomic_fetch_sub(&d->snapshots, 1);
-}
-
-static enum MHD_Result snapshot_failed(struct MHD_Connection *conn, ssize_t err)
-{
-	if (err == -EBUSY)
-		return http_send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				      "text/plain; charset=utf-8",
-				      "too many snapshots at once; try again\n");
-	return http_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-			      "out of memory\n");
-}
-
-static void format_event(struct debug *d, const struct request *req, struct strbuf *sb,
-			 const struct evrecord *r)
-{
-	if (req->json)
-		evjson_write(sb, r);
-	else
-		evtext_format(sb, r, &d->text);
-}
-
-/* A followed stream: events as they come, until the client leaves, the
- * limit is reached or the server stops. */
-struct stream {
+/* One response, sent as it is made: a snapshot walks the recent events by
+ * sequence number, a live one (follow=1, pcap?seconds=) takes them from its
+ * subscription. Either formats at most about a block ahead of the client. */
+struct resp {
 	struct debug *d;
-	struct request req;
-	struct evhub_sub *sub;
+	struct evquery q;
+	bool pcap;
+	int fd; /* the client's socket: to notice it leaving */
 	struct strbuf sb;
 	size_t off;
+	bool done; /* once sb is sent, the response ends */
 	uint64_t sent;
+	/* pcap */
+	struct pcapng_writer *w;
+	struct strbuf scratch;
+	/* snapshot: the events [seq, end) */
+	bool snapshot;
+	uint64_t seq, end;
+	/* live */
+	struct evhub_sub *sub;
+	double deadline; /* monotonic_s(); 0: none */
 	uint64_t reported; /* losses told to the client */
 	struct evrecord rec;
 };
 
-/* Tells the client, in band, when its queue overflowed: a line
- * "# lost N events" in text, {"lost":N} in NDJSON (N since the last one). */
-static void report_lost(struct stream *st)
+static void format_event(struct resp *rp)
 {
-	uint64_t lost = evhub_sub_lost(st->sub);
-
-	if (lost == st->reported)
+	if (rp->pcap) {
+		if (evpcap_add(rp->w, &rp->rec, &rp->scratch) == 0)
+			rp->sent++;
 		return;
-	strbuf_printf(&st->sb,
-		      st->req.json ? "{\"lost\":%" PRIu64 "}\n" : "# lost %" PRIu64 " events\n",
-		      lost - st->reported);
-	st->reported = lost;
+	}
+	if (rp->q.json)
+		evjson_write(&rp->sb, &rp->rec);
+	else
+		evtext_format(&rp->sb, &rp->rec, &rp->d->text);
+	rp->sent++;
 }
 
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+static bool limit_reached(const struct resp *rp)
 {
-	struct stream *st = cls;
+	return rp->q.limit && rp->sent >= rp->q.limit;
+}
+
+/* A client that closed its end of the connection. */
+static bool client_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* Tells the client, in band, when its queue overflowed: a line
+ * "# lost N events" in text, {"lost":N} in NDJSON (N since the last one). */
+static void report_lost(struct resp *rp)
+{
+	uint64_t lost = evhub_sub_lost(rp->sub);
+
+	if (lost == rp->reported || rp->pcap)
+		return;
+	strbuf_printf(&rp->sb, rp->q.json ? "{\"lost\":%" PRIu64 "}\n" : "# lost %" PRIu64 " events\n",
+		      lost - rp->reported);
+	rp->reported = lost;
+}
+
+static void fill_snapshot(struct resp *rp, size_t max)
+{
+	while (rp->sb.len < max && rp->seq < rp->end && !limit_reached(rp)) {
+		if (evhub_get(rp->d->hub, rp->seq++, &rp->rec) == 1 && wanted(&rp->q, &rp->rec))
+			format_event(rp);
+	}
+	rp->done = rp->seq >= rp->end || limit_reached(rp);
+}
+
+/* Waits for events up to a second; returns false when the client left. */
+static bool fill_live(struct resp *rp, size_t max, unsigned int *idle)
+{
+	int wait_ms = 1000, r;
+
+	if (rp->deadline) {
+		double left = rp->deadline - monotonic_s();
+
+		if (left <= 0) {
+			rp->done = true;
+			return true;
+		}
+		if (left < 1)
+			wait_ms = (int)(left * 1000) + 1;
+	}
+	r = evhub_next(rp->sub, &rp->rec, wait_ms);
+	if (r == -ESHUTDOWN) {
+		rp->done = true;
+		return true;
+	}
+	if (r <= 0) {
+		if (client_gone(rp->fd))
+			return false;
+		if (!rp->pcap && ++*idle >= IDLE_NEWLINE_S) {
+			*idle = 0;
+			strbuf_putc(&rp->sb, '\n');
+		}
+		return true;
+	}
+	*idle = 0;
+	/* Take what is queued already in one go: one write for many events
+	 * keeps a follower ahead of a burst. Losses are looked up once a
+	 * batch: each look takes the hub's lock. */
+	report_lost(rp);
+	do {
+		if (wanted(&rp->q, &rp->rec))
+			format_event(rp);
+	} while (rp->sb.len < max && !limit_reached(rp) && evhub_next(rp->sub, &rp->rec, 0) == 1);
+	rp->done = limit_reached(rp);
+	return true;
+}
+
+static ssize_t resp_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct resp *rp = cls;
 	unsigned int idle = 0;
 
 	(void)pos;
 	for (;;) {
-		int r;
+		if (rp->off < rp->sb.len) {
+			size_t n = rp->sb.len - rp->off < max ? rp->sb.len - rp->off : max;
 
-		if (st->off < st->sb.len) {
-			size_t n = st->sb.len - st->off < max ? st->sb.len - st->off : max;
-
-			memcpy(buf, st->sb.buf + st->off, n);
-			st->off += n;
+			memcpy(buf, rp->sb.buf + rp->off, n);
+			rp->off += n;
 			return (ssize_t)n;
 		}
-		strbuf_reset(&st->sb);
-		st->off = 0;
-		if (st->req.limit && st->sent >= st->req.limit)
+		strbuf_reset(&rp->sb);
+		rp->off = 0;
+		if (rp->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		/* Thread per connection: waiting here holds up no one else. */
-		r = evhub_next(st->sub, &st->rec, 1000);
-		if (r == -ESHUTDOWN)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (r <= 0) {
-			if (++idle >= IDLE_NEWLINE_S) {
-				idle = 0;
-				strbuf_putc(&st->sb, '\n');
-			}
-			continue;
-		}
-		idle = 0;
-		/* Take what is queued already in one go: one write for many
-		 * events keeps a follower ahead of a burst. Losses are looked
-		 * up once a batch: each look takes the hub's lock. */
-		report_lost(st);
-		do {
-			if (!wanted(&st->req, &st->rec))
-				continue;
-			format_event(st->d, &st->req, &st->sb, &st->rec);
-			st->sent++;
-		} while (st->sb.len < max && (!st->req.limit || st->sent < st->req.limit) &&
-			 evhub_next(st->sub, &st->rec, 0) == 1);
-		if (st->sb.err)
+		if (rp->snapshot)
+			fill_snapshot(rp, max);
+		else if (!fill_live(rp, max, &idle))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (rp->sb.err || rp->scratch.err)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 }
 
-static void stream_free(void *cls)
+static void resp_free(void *cls)
 {
-	struct stream *st = cls;
+	struct resp *rp = cls;
+	struct debug *d = rp->d;
 
-	evhub_unsubscribe(st->sub);
-	pktfilter_free(st->req.filter);
-	strbuf_free(&st->sb);
-	free(st);
+	evhub_unsubscribe(rp->sub);
+	if (rp->snapshot)
+		atomic_fetch_sub(&d->snapshots, 1);
+	evquery_release(&rp->q);
+	pcapng_free(rp->w);
+	strbuf_free(&rp->scratch);
+	strbuf_free(&rp->sb);
+	free(rp);
+	responses_add(d, -1);
 }
 
-static enum MHD_Result serve_follow(struct debug *d, struct MHD_Connection *conn,
-				    struct request *req)
+/* Where a snapshot starts: the first recent event, or later so that
+ * [start, end) holds limit wanted ones. */
+static uint64_t snapshot_start(struct resp *rp, uint64_t first, uint64_t end)
 {
-	struct stream *st = calloc(1, sizeof(*st));
+	uint64_t seq = end, found = 0;
+
+	if (!rp->q.limit)
+		return first;
+	if (!rp->q.filter)
+		return end - first > rp->q.limit ? end - rp->q.limit : first;
+	while (seq > first && found < rp->q.limit) {
+		seq--;
+		if (evhub_get(rp->d->hub, seq, &rp->rec) == 1 && wanted(&rp->q, &rp->rec))
+			found++;
+	}
+	return seq;
+}
+
+static enum MHD_Result serve_resp(struct debug *d, struct MHD_Connection *conn, struct evquery *q,
+				  bool pcap)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct resp *rp = calloc(1, sizeof(*rp));
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	int err;
+	int err = 0;
 
-	if (!st) {
-		pktfilter_free(req->filter);
-		return MHD_NO;
+	if (!rp) {
+		evquery_release(q);
+		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
-	st->d = d;
-	st->req = *req;
-	err = evhub_subscribe(d->hub, &st->sub);
-	if (err) {
-		bool busy = err == -EBUSY;
+	rp->d = d;
+	rp->q = *q;
+	rp->pcap = pcap;
+	rp->fd = ci ? ci->connect_fd : -1;
+	strbuf_init(&rp->sb);
+	strbuf_init(&rp->scratch);
+	rp->snapshot = pcap ? !q->seconds : !q->follow;
+	responses_add(d, 1);
+	if (rp->snapshot) {
+		uint64_t first;
 
-		stream_free(st);
-		return http_send_text(
-		    conn, busy ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "text/plain; charset=utf-8",
-		    busy ? "too many followers; try again later\n" : "cannot follow events\n");
+		if (atomic_fetch_add(&d->snapshots, 1) >= MAX_SNAPSHOTS) {
+			rp->snapshot = false; /* not counted */
+			atomic_fetch_sub(&d->snapshots, 1);
+			resp_free(rp);
+			return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+					 "too many snapshots at once; try again\n");
+		}
+		rp->snapshot = true;
+		evhub_window(d->hub, &first, &rp->end);
+		rp->seq = snapshot_start(rp, first, rp->end);
+	} else {
+		err = evhub_subscribe(d->hub, &rp->sub);
+		if (err) {
+			resp_free(rp);
+			return send_text(conn,
+					 err == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR
+							: MHD_HTTP_SERVICE_UNAVAILABLE,
+					 err == -EBUSY	     ? "too many followers and captures; try "
+								"again later\n"
+					 : err == -ESHUTDOWN ? "shutting down\n"
+							     : "out of memory\n");
+		}
+		if (q->seconds)
+			rp->deadline = monotonic_s() + (double)q->seconds;
 	}
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, st,
-						 stream_free);
+	if (pcap && pcapng_new(&rp->sb, "dropmon " DROPMON_VERSION, &rp->w)) {
+		resp_free(rp);
+		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	}
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK_SIZE, resp_read, rp,
+						 resp_free);
 	if (!resp) {
-		stream_free(st);
+		resp_free(rp);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				req->json ? "application/x-ndjson" : "text/plain; charset=utf-8");
+	if (pcap) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-pcapng");
+		MHD_add_response_header(resp, "Content-Disposition",
+					"attachment; filename=\"drops.pcapng\"");
+	} else {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					q->json ? "application/x-ndjson"
+						: "text/plain; charset=utf-8");
+	}
 	ret = http_queue(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
-}
-
-static enum MHD_Result serve_drops(struct debug *d, struct MHD_Connection *conn)
-{
-	struct strbuf body = STRBUF_INIT;
-	struct request req;
-	struct evrecord *recs;
-	enum MHD_Result ret;
-	ssize_t n;
-
-	if (!parse_request(d, conn, false, &req, &ret))
-		return ret;
-	if (req.follow)
-		return serve_follow(d, conn, &req);
-	n = recent_events(d, &req, &recs);
-	if (n < 0) {
-		pktfilter_free(req.filter);
-		return snapshot_failed(conn, n);
-	}
-	for (ssize_t i = 0; i < n; i++)
-		format_event(d, &req, &body, &recs[i]);
-	recent_done(d, recs);
-	pktfilter_free(req.filter);
-	return send_buffer(conn, &body,
-			   req.json ? "application/x-ndjson" : "text/plain; charset=utf-8", NULL);
-}
-
-static enum MHD_Result serve_pcap(struct debug *d, struct MHD_Connection *conn)
-{
-	struct strbuf body = STRBUF_INIT, scratch = STRBUF_INIT;
-	struct pcapng_writer *w = NULL;
-	struct evrecord *recs = NULL;
-	struct request req;
-	enum MHD_Result ret;
-	uint64_t written = 0;
-
-	if (!parse_request(d, conn, true, &req, &ret))
-		return ret;
-	if (pcapng_new(&body, "dropmon " DROPMON_VERSION, &w))
-		goto fail;
-	if (!req.seconds) {
-		ssize_t n = recent_events(d, &req, &recs);
-
-		if (n < 0) {
-			pcapng_free(w);
-			strbuf_free(&body);
-			pktfilter_free(req.filter);
-			return snapshot_failed(conn, n);
-		}
-		for (ssize_t i = 0; i < n; i++)
-			evpcap_add(w, &recs[i], &scratch);
-	} else {
-		struct evhub_sub *sub = NULL;
-		int err = evhub_subscribe(d->hub, &sub);
-		double end = monotonic_s() + (double)req.seconds;
-		struct evrecord *r = malloc(sizeof(*r));
-
-		if (err || !r) {
-			bool busy = err == -EBUSY;
-
-			evhub_unsubscribe(sub);
-			free(r);
-			if (!busy)
-				goto fail;
-			pcapng_free(w);
-			strbuf_free(&body);
-			pktfilter_free(req.filter);
-			return http_send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-					      "text/plain; charset=utf-8",
-					      "too many captures; try again later\n");
-		}
-		while ((!req.limit || written < req.limit) && body.len < MAX_CAPTURE_BYTES) {
-			double left = end - monotonic_s();
-			int got;
-
-			if (left <= 0)
-				break;
-			got = evhub_next(sub, r, left > 1 ? 1000 : (int)(left * 1000) + 1);
-			if (got < 0)
-				break;
-			if (got == 1 && wanted(&req, r) && evpcap_add(w, r, &scratch) == 0)
-				written++;
-		}
-		evhub_unsubscribe(sub);
-		free(r);
-	}
-	recent_done(d, recs);
-	pcapng_free(w);
-	strbuf_free(&scratch);
-	pktfilter_free(req.filter);
-	return send_buffer(conn, &body, "application/x-pcapng",
-			   "attachment; filename=\"drops.pcapng\"");
-fail:
-	recent_done(d, recs);
-	pcapng_free(w);
-	strbuf_free(&scratch);
-	strbuf_free(&body);
-	pktfilter_free(req.filter);
-	return http_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-			      "out of memory\n");
 }
 
 enum MHD_Result debug_handle(void *ctx, struct MHD_Connection *conn, const char *url)
 {
 	struct debug *d = ctx;
+	enum MHD_Result ret;
+	struct evquery q;
+	bool pcap;
 
 	if (strcmp(url, "/debug/drops") == 0)
-		return serve_drops(d, conn);
-	if (strcmp(url, "/debug/pcap") == 0)
-		return serve_pcap(d, conn);
-	return http_send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-			      "not found: /debug/drops and /debug/pcap are here\n");
+		pcap = false;
+	else if (strcmp(url, "/debug/pcap") == 0)
+		pcap = true;
+	else
+		return send_text(conn, MHD_HTTP_NOT_FOUND,
+				 "not found: /debug/drops and /debug/pcap are here\n");
+	if (!parse_request(d, conn, pcap ? EVQUERY_PCAP : EVQUERY_DROPS, &q, &ret))
+		return ret;
+	return serve_resp(d, conn, &q, pcap);
 }

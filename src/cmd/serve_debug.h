@@ -19,6 +19,7 @@ struct debug_opts {
 	size_t recent;		  /* events kept for snapshots */
 	size_t queue;		  /* per-subscriber queue */
 	size_t max_subs;	  /* live subscribers at once */
+	size_t max_bytes;	  /* of the events held (--debug.memory) */
 	unsigned int max_seconds; /* bound of /debug/pcap?seconds= */
 	struct reasons *reasons;  /* to name reasons (locked lookups); not freed */
 };

@@ -30,6 +30,13 @@ int pktfilter_new(const char *expr, struct pktfilter **out, char *err, size_t er
 bool pktfilter_match(const struct pktfilter *f, bool mac, const void *data, uint32_t caplen,
 		     uint32_t wire_len);
 
+/* Whether expr names something libpcap would look up to compile it (a host, network, port,
+ * protocol or Ethernet address name, which may go to DNS): then the first such name is copied
+ * into name[0..namelen) (NUL-terminated, possibly cut). Words it takes as keywords, numbers
+ * and IPv4, IPv6 and MAC addresses are not names. Errs on the side of "yes": a word libpcap
+ * would reject is also called a name. */
+bool pktfilter_names(const char *expr, char *name, size_t namelen);
+
 /* Accepts NULL. */
 void pktfilter_free(struct pktfilter *f);
 

@@ -76,7 +76,7 @@ int pump_new(const struct pump_opts *o, struct pump **out, char *msg, size_t msg
 	if (err)
 		goto fail;
 	step = "setting up the event hub";
-	err = evhub_new(o->recent, o->queue, o->max_subs, &p->hub);
+	err = evhub_new(o->recent, o->queue, o->max_subs, o->max_bytes, &p->hub);
 	if (err)
 		goto fail;
 	*out = p;

@@ -17,6 +17,7 @@ struct pump_opts {
 	size_t recent;		   /* events kept for snapshots */
 	size_t queue;		   /* per-subscriber queue */
 	size_t max_subs;	   /* live subscribers at once */
+	size_t max_bytes;	   /* budget of the events stored (evhub_new()) */
 	struct reasons *reasons;   /* to name reasons (locked lookups); not freed */
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */
 	const char *modules_path;  /* NULL: /proc/modules */

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,7 +21,7 @@ static struct evhub *new_hub(size_t recent, size_t queue, size_t max_subs)
 {
 	struct evhub *h = NULL;
 
-	assert_int_equal(evhub_new(recent, queue, max_subs, &h), 0);
+	assert_int_equal(evhub_new(recent, queue, max_subs, 64u << 20, &h), 0);
 	assert_non_null(h);
 	return h;
 }
@@ -34,13 +35,46 @@ static struct evhub_sub *subscribe(struct evhub *h)
 	return s;
 }
 
+/* Every field the hub keeps, different for each seq: stack depth and
+ * captured length too, up to the largest. */
 static void rec_fill(struct evrecord *r, uint64_t seq)
 {
 	memset(r, 0, sizeof(*r));
 	r->time_ns = seq;
 	r->cpu = (uint32_t)(seq % 64);
-	r->caplen = (uint16_t)(seq % sizeof(r->packet));
-	r->packet[sizeof(r->packet) - 1] = (uint8_t)seq;
+	snprintf(r->comm, sizeof(r->comm), "c%llu", (unsigned long long)seq);
+	snprintf(r->reason, sizeof(r->reason), "R%llu", (unsigned long long)seq);
+	snprintf(r->function, sizeof(r->function), "fn%llu", (unsigned long long)seq);
+	r->nframes = (uint32_t)(seq % (DROPMON_STACK_DEPTH + 1));
+	for (uint32_t i = 0; i < r->nframes; i++) {
+		/* the longest a frame can be, now and then */
+		if ((seq + i) % 7 == 0)
+			memset(r->frames[i], 'x', sizeof(r->frames[i]) - 1);
+		else
+			snprintf(r->frames[i], sizeof(r->frames[i]), "f%llu+0x%x",
+				 (unsigned long long)seq, i);
+	}
+	snprintf(r->dev, sizeof(r->dev), "d%llu", (unsigned long long)(seq % 1000));
+	r->netns = (uint32_t)seq * 3;
+	r->frame_len = 9000;
+	r->caplen = (uint16_t)(seq % (sizeof(r->packet) + 1));
+	for (uint16_t i = 0; i < r->caplen; i++)
+		r->packet[i] = (uint8_t)(seq + i);
+}
+
+/* The last max recent events, oldest first, as a snapshot reads them. */
+static size_t snapshot(struct evhub *h, struct evrecord *out, size_t max)
+{
+	uint64_t first, end, seq;
+	size_t n = 0;
+
+	evhub_window(h, &first, &end);
+	seq = end - first > max ? end - max : first;
+	for (; seq < end; seq++) {
+		if (evhub_get(h, seq, &out[n]) == 1)
+			n++;
+	}
+	return n;
 }
 
 static void publish_seq(struct evhub *h, uint64_t seq)
@@ -73,9 +107,10 @@ static void test_new_einval(void **state)
 	struct evhub *h = NULL;
 
 	(void)state;
-	assert_int_equal(evhub_new(0, 4, 1, &h), -EINVAL);
-	assert_int_equal(evhub_new(4, 0, 1, &h), -EINVAL);
-	assert_int_equal(evhub_new(4, SIZE_MAX / 2, 1, &h), -EINVAL);
+	assert_int_equal(evhub_new(0, 4, 1, 1 << 20, &h), -EINVAL);
+	assert_int_equal(evhub_new(4, 0, 1, 1 << 20, &h), -EINVAL);
+	assert_int_equal(evhub_new(4, 4, 1, 0, &h), -EINVAL);
+	assert_int_equal(evhub_new(4, SIZE_MAX / 2, 1, 1 << 20, &h), -EINVAL);
 	assert_null(h);
 	evhub_free(NULL);
 	evhub_unsubscribe(NULL);
@@ -90,33 +125,33 @@ static void test_snapshot_wrap(void **state)
 	(void)state;
 	assert_non_null(out);
 	assert_non_null(h);
-	assert_int_equal(evhub_snapshot(h, out, 8), 0);
+	assert_int_equal(snapshot(h, out, 8), 0);
 
 	/* Before wraparound: all of them, oldest first; a smaller max keeps the newest. */
 	for (i = 1; i <= 3; i++)
 		publish_seq(h, i);
-	assert_int_equal(evhub_snapshot(h, out, 8), 3);
+	assert_int_equal(snapshot(h, out, 8), 3);
 	for (i = 0; i < 3; i++)
 		assert_rec(&out[i], i + 1);
-	assert_int_equal(evhub_snapshot(h, out, 2), 2);
+	assert_int_equal(snapshot(h, out, 2), 2);
 	assert_rec(&out[0], 2);
 	assert_rec(&out[1], 3);
-	assert_int_equal(evhub_snapshot(h, out, 0), 0);
+	assert_int_equal(snapshot(h, out, 0), 0);
 
 	/* Exactly full, then wrapped twice over: the last four, oldest first. */
 	publish_seq(h, 4);
-	assert_int_equal(evhub_snapshot(h, out, 8), 4);
+	assert_int_equal(snapshot(h, out, 8), 4);
 	for (i = 0; i < 4; i++)
 		assert_rec(&out[i], i + 1);
 	for (i = 5; i <= 10; i++)
 		publish_seq(h, i);
-	assert_int_equal(evhub_snapshot(h, out, 8), 4);
+	assert_int_equal(snapshot(h, out, 8), 4);
 	for (i = 0; i < 4; i++)
 		assert_rec(&out[i], i + 7);
-	assert_int_equal(evhub_snapshot(h, out, 3), 3);
+	assert_int_equal(snapshot(h, out, 3), 3);
 	for (i = 0; i < 3; i++)
 		assert_rec(&out[i], i + 8);
-	assert_int_equal(evhub_snapshot(h, out, 1), 1);
+	assert_int_equal(snapshot(h, out, 1), 1);
 	assert_rec(&out[0], 10);
 
 	evhub_free(h);
@@ -328,6 +363,175 @@ static void test_wake_by_shutdown(void **state)
 	free(w);
 }
 
+
+/* Events of one size whatever seq (below 10^8). */
+static void fixed_fill(struct evrecord *r, uint64_t seq)
+{
+	memset(r, 0, sizeof(*r));
+	r->time_ns = seq;
+	r->nframes = 5;
+	for (uint32_t i = 0; i < r->nframes; i++)
+		snprintf(r->frames[i], sizeof(r->frames[i]), "frame%08llu+%u",
+			 (unsigned long long)seq, i);
+	r->caplen = 64;
+	memset(r->packet, (int)seq, r->caplen);
+}
+
+static void publish_fixed(struct evhub *h, uint64_t seq)
+{
+	struct evrecord r;
+
+	fixed_fill(&r, seq);
+	evhub_publish(h, &r);
+}
+
+static void assert_fixed(const struct evrecord *r, uint64_t seq)
+{
+	struct evrecord want;
+
+	fixed_fill(&want, seq);
+	assert_int_equal(r->time_ns, seq);
+	assert_memory_equal(r, &want, sizeof(want));
+}
+
+/* Each event is stored once: a second subscriber adds no bytes. */
+static size_t one_event_bytes(void)
+{
+	struct evhub *h = new_hub(4, 4, 2);
+	struct evhub_sub *a = subscribe(h), *b;
+	struct evhub_stats st;
+	size_t one;
+
+	publish_fixed(h, 1);
+	evhub_stats(h, &st);
+	one = st.bytes;
+	b = subscribe(h);
+	publish_fixed(h, 2);
+	evhub_stats(h, &st);
+	assert_int_equal(st.bytes, 2 * one);
+	evhub_unsubscribe(a);
+	evhub_unsubscribe(b);
+	evhub_free(h);
+	return one;
+}
+
+static void test_packed_and_shared(void **state)
+{
+	struct evrecord full;
+	size_t one;
+
+	(void)state;
+	one = one_event_bytes();
+	/* Packed: far less than the record it came from, more than nothing. */
+	assert_true(one > 100);
+	assert_true(one < sizeof(struct evrecord) / 2);
+	/* The largest one still fits in EVHUB_EVENT_MAX. */
+	rec_fill(&full, 0);
+	full.nframes = DROPMON_STACK_DEPTH;
+	for (uint32_t i = 0; i < full.nframes; i++)
+		memset(full.frames[i], 'y', sizeof(full.frames[i]) - 1);
+	full.caplen = sizeof(full.packet);
+	{
+		struct evhub *h = new_hub(1, 1, 0);
+		struct evhub_stats st;
+		struct evrecord back;
+
+		evhub_publish(h, &full);
+		evhub_stats(h, &st);
+		assert_true(st.bytes <= EVHUB_EVENT_MAX);
+		assert_true(st.bytes > sizeof(full.frames));
+		assert_int_equal(evhub_get(h, 1, &back), 1);
+		assert_memory_equal(&back, &full, sizeof(full));
+		evhub_free(h);
+	}
+}
+
+/* The budget: the oldest recent events make room; events a stalled
+ * subscriber holds free nothing, so a new one that finds no room is lost,
+ * to that subscriber too, and counted. */
+static void test_budget(void **state)
+{
+	const size_t one = one_event_bytes();
+	struct evhub *h = NULL;
+	struct evhub_sub *s;
+	struct evhub_stats st;
+	struct evrecord r;
+	uint64_t first, end;
+
+	(void)state;
+	assert_int_equal(evhub_new(100, 8, 1, 3 * one + one / 2, &h), 0);
+	for (uint64_t k = 0; k < 10; k++)
+		publish_fixed(h, k);
+	evhub_stats(h, &st);
+	assert_int_equal(st.recent, 3);
+	assert_int_equal(st.bytes, 3 * one);
+	assert_int_equal(st.over_budget, 0);
+	evhub_window(h, &first, &end);
+	assert_int_equal(first, 8);
+	assert_int_equal(end, 11);
+	assert_int_equal(evhub_get(h, 7, &r), 0); /* made room */
+	assert_int_equal(evhub_get(h, 8, &r), 1);
+	assert_fixed(&r, 7);
+
+	s = subscribe(h);
+	for (uint64_t k = 10; k < 13; k++)
+		publish_fixed(h, k);
+	/* Events 11-13 in the ring and the queue, once each. */
+	evhub_stats(h, &st);
+	assert_int_equal(st.bytes, 3 * one);
+	/* The 14th: the ring gives up 11-13, which the queue still holds. */
+	publish_fixed(h, 13);
+	evhub_stats(h, &st);
+	assert_int_equal(st.over_budget, 1);
+	assert_int_equal(st.recent, 0);
+	assert_int_equal(st.bytes, 3 * one);
+	assert_int_equal(evhub_sub_lost(s), 1);
+	evhub_window(h, &first, &end);
+	assert_int_equal(first, end);
+	for (uint64_t k = 10; k < 13; k++) {
+		assert_int_equal(evhub_next(s, &r, 0), 1);
+		assert_fixed(&r, k);
+	}
+	assert_int_equal(evhub_next(s, &r, 0), 0);
+	evhub_stats(h, &st);
+	assert_int_equal(st.bytes, 0); /* read, so freed */
+	publish_fixed(h, 14);
+	assert_int_equal(evhub_next(s, &r, 0), 1);
+	assert_fixed(&r, 14);
+	evhub_window(h, &first, &end);
+	assert_int_equal(first, 15);
+	assert_int_equal(end, 16);
+	assert_int_equal(evhub_get(h, 14, &r), 0); /* never stored */
+	assert_int_equal(evhub_get(h, 0, &r), 0);
+	assert_int_equal(evhub_get(h, 16, &r), 0);
+	evhub_unsubscribe(s);
+	evhub_free(h);
+
+	/* Not even one event fits: each is lost, none stored. */
+	assert_int_equal(evhub_new(4, 4, 1, one / 2, &h), 0);
+	s = subscribe(h);
+	publish_fixed(h, 1);
+	evhub_stats(h, &st);
+	assert_int_equal(st.over_budget, 1);
+	assert_int_equal(st.bytes, 0);
+	assert_int_equal(evhub_sub_lost(s), 1);
+	assert_int_equal(evhub_next(s, &r, 0), 0);
+	evhub_unsubscribe(s);
+	evhub_free(h);
+}
+
+static void test_subscribe_after_shutdown(void **state)
+{
+	struct evhub *h = new_hub(1, 1, 2);
+	struct evhub_sub *s = NULL;
+
+	(void)state;
+	evhub_shutdown(h);
+	assert_int_equal(evhub_subscribe(h, &s), -ESHUTDOWN);
+	assert_null(s);
+	evhub_free(h);
+}
+
 #define STRESS_EVENTS 100000u
 #define STRESS_QUEUE 64u
 
@@ -397,7 +601,7 @@ static void *snapper_run(void *arg)
 		pthread_mutex_unlock(&sn->mu);
 		if (stop)
 			break;
-		n = evhub_snapshot(sn->h, out, 16);
+		n = snapshot(sn->h, out, 16);
 		for (i = 1; i < n; i++) {
 			if (out[i].time_ns != out[i - 1].time_ns + 1)
 				sn->bad++;
@@ -466,6 +670,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_einval),
 		cmocka_unit_test(test_snapshot_wrap),
+		cmocka_unit_test(test_packed_and_shared),
+		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_subscribe_after_shutdown),
 		cmocka_unit_test(test_drain_and_stall),
 		cmocka_unit_test(test_max_subs),
 		cmocka_unit_test(test_next_timeout),

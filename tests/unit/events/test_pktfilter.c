@@ -12,8 +12,63 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dlfcn.h>
+#include <netdb.h>
 
 #include "pktfilter.h"
+
+/* What libpcap looks up while compiling: the test defines the resolver
+ * functions libpcap imports (the executable's come first for libpcap too),
+ * counting every lookup of a name and failing it. Numeric addresses go to
+ * the C library; so do protocol names (getprotobyname_r, /etc/protocols). */
+static int lookups;
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		struct addrinfo **res)
+{
+	int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+	struct addrinfo numeric = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+
+	/* What needs no resolver (libpcap also passes literals without
+	 * AI_NUMERICHOST) is answered as the C library would. */
+	if (hints) {
+		numeric = *hints;
+		numeric.ai_flags |= AI_NUMERICHOST | AI_NUMERICSERV;
+	}
+	*(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
+	if (real && real(node, service, &numeric, res) == 0)
+		return 0;
+	lookups++;
+	return EAI_NONAME;
+}
+
+struct hostent *gethostbyname(const char *name)
+{
+	(void)name;
+	lookups++;
+	return NULL;
+}
+
+int getnetbyname_r(const char *name, struct netent *ne, char *buf, size_t buflen,
+		   struct netent **result, int *h_errnop)
+{
+	(void)name;
+	(void)ne;
+	(void)buf;
+	(void)buflen;
+	*result = NULL;
+	*h_errnop = HOST_NOT_FOUND;
+	lookups++;
+	return ENOENT;
+}
+
+int ether_hostton(const char *hostname, void *addr)
+{
+	(void)hostname;
+	(void)addr;
+	lookups++;
+	return -1;
+}
 
 #define ETH_HLEN 14
 #define IP4_HLEN 20
@@ -420,13 +475,95 @@ static void test_wire_len(void **state)
 	pktfilter_free(f);
 }
 
+/* Accepted: libpcap compiles each without looking anything up. */
+static const char *const no_names[] = {
+	"tcp",
+	"udp port 53",
+	"host 10.0.0.1",
+	"src net 10.0.0.0/8 and not dst port 22",
+	"ip6 host 2001:db8::1",
+	"ip6 net 2001:db8::/32",
+	"host ::ffff:10.1.2.3",
+	"ether host aa:bb:cc:dd:ee:ff",
+	"ether src aa-bb-cc-dd-ee-ff",
+	"ether host aabb.ccdd.eeff",
+	"ether dst aabbccddeeff",
+	"ip proto \\tcp",
+	"tcp[13:1] & 2 != 0",
+	"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+	"icmp[icmptype] == icmp-echo",
+	"icmp6 and ip6[40] == 128",
+	"len > 100 and len <= 1500",
+	"port 0x1bb",
+	"host 10.1",
+	"vlan 100 and tcp",
+	"ip[2:2] - 20 > 0",
+};
+
+/* Refused, with the name reported: libpcap would look each up. */
+static const struct {
+	const char *expr, *name;
+} names[] = {
+	{ "host example.com", "example.com" },
+	{ "tcp and host some.name", "some.name" },
+	{ "port http", "http" },
+	{ "net localnet", "localnet" },
+	{ "ether host router", "router" },
+	{ "host cafe", "cafe" },		/* hex letters, no 0x: a name */
+	{ "host 1.2.3.4.5", "1.2.3.4.5" },	/* five parts: a name */
+	{ "len-14 > 0", "len-14" },		/* one word for libpcap: a host name */
+	{ "ip6 host fe80::1%eth0", "eth0" },
+	{ "gateway gw1", "gw1" },
+	{ "host a_b", "a_b" },
+	{ "example.com", "example.com" }, /* a syntax error for libpcap: refused all the same */
+};
+
+static void test_names(void **state)
+{
+	struct pktfilter *f;
+	char name[64], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(no_names) / sizeof(no_names[0]); i++) {
+		strcpy(name, "unset");
+		if (pktfilter_names(no_names[i], name, sizeof(name)))
+			fail_msg("'%s': called a name: '%s'", no_names[i], name);
+		lookups = 0;
+		if (pktfilter_new(no_names[i], &f, err, sizeof(err)) != 0)
+			fail_msg("'%s' does not compile: %s", no_names[i], err);
+		pktfilter_free(f);
+		if (lookups)
+			fail_msg("'%s': libpcap looked up %d names", no_names[i], lookups);
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!pktfilter_names(names[i].expr, name, sizeof(name)))
+			fail_msg("'%s': no name found", names[i].expr);
+		assert_string_equal(name, names[i].name);
+	}
+	/* libpcap itself looks the first ones up: the check is not too eager. */
+	for (size_t i = 0; i < 6; i++) {
+		lookups = 0;
+		f = NULL;
+		pktfilter_new(names[i].expr, &f, err, sizeof(err));
+		pktfilter_free(f);
+		if (!lookups)
+			fail_msg("'%s': libpcap looked nothing up", names[i].expr);
+	}
+	/* A long name is cut to fit; NULL and "" have none. */
+	assert_true(pktfilter_names("host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", name, 8));
+	assert_string_equal(name, "aaaaaaa");
+	assert_false(pktfilter_names(NULL, name, sizeof(name)));
+	assert_false(pktfilter_names("", name, sizeof(name)));
+	assert_true(pktfilter_names("host x", NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matches),	   cmocka_unit_test(test_same_both_starts),
 		cmocka_unit_test(test_ether_only), cmocka_unit_test(test_bad_expr),
 		cmocka_unit_test(test_no_filter),  cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_wire_len),
+		cmocka_unit_test(test_wire_len),	   cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

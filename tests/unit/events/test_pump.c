@@ -22,6 +22,7 @@ static struct pump *new_pump(size_t recent, size_t max_subs)
 		.recent = recent,
 		.queue = 4,
 		.max_subs = max_subs,
+		.max_bytes = 1 << 20,
 		.kallsyms_path = FIXTURES "/ksyms/basic",
 		.modules_path = FIXTURES "/no-such-file",
 	};
@@ -63,7 +64,14 @@ static void test_push_snapshot(void **state)
 		pump_push(p, ev);
 	}
 	/* The two most recent, oldest first, decoded. */
-	assert_int_equal(evhub_snapshot(pump_hub(p), out, 3), 2);
+	{
+		uint64_t first, end;
+
+		evhub_window(pump_hub(p), &first, &end);
+		assert_int_equal(end - first, 2);
+		assert_int_equal(evhub_get(pump_hub(p), first, &out[0]), 1);
+		assert_int_equal(evhub_get(pump_hub(p), first + 1, &out[1]), 1);
+	}
 	assert_int_equal(out[0].time_ns, 2);
 	assert_int_equal(out[1].time_ns, 3);
 	assert_string_equal(out[1].reason, "2"); /* no reasons table: the number */
@@ -121,7 +129,7 @@ static void test_push_subscriber(void **state)
 
 static void test_failures(void **state)
 {
-	struct pump_opts o = { .recent = 4, .queue = 4, .kallsyms_path = FIXTURES "/nonexistent" };
+	struct pump_opts o = { .recent = 4, .queue = 4, .max_bytes = 1 << 20, .kallsyms_path = FIXTURES "/nonexistent" };
 	struct pump *p = NULL;
 	char msg[128];
 
