@@ -278,15 +278,17 @@ static const struct opts_entry serve_flags[] = {
 	  .min = 1,
 	  .max = 100000,
 	  .def = "1000",
-	  .help = "recent events kept for snapshots, within --debug.memory" },
+	  .help = "recent events kept for snapshots, within\n"
+		  "--debug.memory" },
 	{ .name = "debug.memory",
 	  SERVE(U64, debug_memory),
 	  .arg = "MIB",
 	  .min = 1,
 	  .max = 1024,
 	  .def = "16",
-	  .help = "MiB the sampled events may take in all (recent and queued; an event "
-		  "takes about 1 KiB, at most 5.7 KiB)" },
+	  .help = "MiB all events held may take, recent and\n"
+		  "queued (an event takes about 1 KiB, 5.7 KiB at\n"
+		  "most)" },
 	{ .name = "debug.max-seconds",
 	  SERVE(U64, debug_max_seconds),
 	  .arg = "N",

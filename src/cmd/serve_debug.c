@@ -216,10 +216,9 @@ static bool parse_request(struct debug *d, struct MHD_Connection *conn, enum evq
 	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, &ps);
 	err = evquery_parse(page, ps.p, ps.n, d->o.max_seconds, q, msg, sizeof(msg));
 	if (err) {
-		*ret = send_text(conn,
-				 err == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR
-						: MHD_HTTP_BAD_REQUEST,
-				 msg);
+		*ret = send_text(
+		    conn, err == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST,
+		    msg);
 		return false;
 	}
 	return true;
@@ -252,7 +251,7 @@ struct resp {
 	uint64_t seq, end;
 	/* live */
 	struct evhub_sub *sub;
-	double deadline; /* monotonic_s(); 0: none */
+	double deadline;   /* monotonic_s(); 0: none */
 	uint64_t reported; /* losses told to the client */
 	struct evrecord rec;
 };
@@ -292,7 +291,8 @@ static void report_lost(struct resp *rp)
 
 	if (lost == rp->reported || rp->pcap)
 		return;
-	strbuf_printf(&rp->sb, rp->q.json ? "{\"lost\":%" PRIu64 "}\n" : "# lost %" PRIu64 " events\n",
+	strbuf_printf(&rp->sb,
+		      rp->q.json ? "{\"lost\":%" PRIu64 "}\n" : "# lost %" PRIu64 " events\n",
 		      lost - rp->reported);
 	rp->reported = lost;
 }
@@ -452,8 +452,8 @@ static enum MHD_Result serve_resp(struct debug *d, struct MHD_Connection *conn, 
 			return send_text(conn,
 					 err == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR
 							: MHD_HTTP_SERVICE_UNAVAILABLE,
-					 err == -EBUSY	     ? "too many followers and captures; try "
-								"again later\n"
+					 err == -EBUSY ? "too many followers and captures; try "
+							 "again later\n"
 					 : err == -ESHUTDOWN ? "shutting down\n"
 							     : "out of memory\n");
 		}

@@ -28,8 +28,7 @@
 _Static_assert(offsetof(struct evrecord, frames) + sizeof(((struct evrecord *)0)->frames) ==
 		   offsetof(struct evrecord, ifindex),
 	       "evhub packs the fields after frames[] from ifindex on");
-_Static_assert(offsetof(struct evrecord, packet) + DROPMON_PKT_BYTES + 8 >
-		   sizeof(struct evrecord),
+_Static_assert(offsetof(struct evrecord, packet) + DROPMON_PKT_BYTES + 8 > sizeof(struct evrecord),
 	       "evhub packs packet[] as the last field of struct evrecord");
 
 /* A packed event, shared by reference. */

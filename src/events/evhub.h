@@ -18,8 +18,7 @@
 #include "evrecord.h"
 
 /* The most a stored event takes: every frame and packet byte used. */
-#define EVHUB_EVENT_MAX                                                                           \
-	(sizeof(struct evrecord) + 64)
+#define EVHUB_EVENT_MAX (sizeof(struct evrecord) + 64)
 
 struct evhub;
 struct evhub_sub;

@@ -52,7 +52,8 @@ static int bad(char *msg, size_t msglen, const char *shown, const char *what)
 static int find_key(const struct evquery_param *p)
 {
 	for (int k = 0; k < K_NKEYS; k++) {
-		if (p->key_len == strlen(key_names[k]) && memcmp(p->key, key_names[k], p->key_len) == 0)
+		if (p->key_len == strlen(key_names[k]) &&
+		    memcmp(p->key, key_names[k], p->key_len) == 0)
 			return k;
 	}
 	return -1;
@@ -77,8 +78,8 @@ int evquery_parse(enum evquery_page page, const struct evquery_param *p, size_t 
 
 		quote(shown, sizeof(shown), p[i].key, p[i].key_len, 32);
 		if (k < 0 || !(pages[page].keys & 1u << k)) {
-			snprintf(msg, msglen, "unknown parameter '%s' (this page takes %s)\n", shown,
-				 pages[page].list);
+			snprintf(msg, msglen, "unknown parameter '%s' (this page takes %s)\n",
+				 shown, pages[page].list);
 			return -EINVAL;
 		}
 		if (seen & 1u << k)
@@ -124,7 +125,8 @@ int evquery_parse(enum evquery_page page, const struct evquery_param *p, size_t 
 		int err;
 
 		if (len > EVQUERY_MAX_FILTER) {
-			snprintf(msg, msglen, "filter is longer than %d bytes\n", EVQUERY_MAX_FILTER);
+			snprintf(msg, msglen, "filter is longer than %d bytes\n",
+				 EVQUERY_MAX_FILTER);
 			return -EINVAL;
 		}
 		if (pktfilter_names(v[K_FILTER], name, sizeof(name))) {

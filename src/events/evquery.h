@@ -33,10 +33,10 @@ struct evquery_param {
 };
 
 struct evquery {
-	bool json;	  /* drops: format=json */
-	bool follow;	  /* drops: follow=1 */
-	uint64_t limit;	  /* events at most (drops: limit=, pcap: count=); 0: no limit */
-	uint64_t seconds; /* pcap: capture new events this long; 0: the recent ones */
+	bool json;		  /* drops: format=json */
+	bool follow;		  /* drops: follow=1 */
+	uint64_t limit;		  /* events at most (drops: limit=, pcap: count=); 0: no limit */
+	uint64_t seconds;	  /* pcap: capture new events this long; 0: the recent ones */
 	struct pktfilter *filter; /* NULL: every packet */
 };
 

@@ -97,8 +97,16 @@ expect_eq "and holds no packet" "0 0" \
 
 # --- bad parameters --------------------------------------------------------------
 code() { curl -s -o "$TMP/body" -w '%{http_code}' "$URL$1"; }
-expect_eq "bad filter" 400 "$(code '/debug/pcap?filter=tcp+prot+80')"
+expect_eq "bad filter" 400 "$(code '/debug/pcap?filter=tcp+and')"
 expect_eq "with libpcap's message" 1 "$(grep -c 'syntax error' "$TMP/body")"
+# A name in a filter would be looked up by libpcap, from the exporter.
+expect_eq "a filter naming a host" 400 "$(code '/debug/pcap?filter=host+some.name')"
+expect_eq "refused as a name" 1 "$(grep -c "filter names 'some.name': the exporter does not look names up" "$TMP/body")"
+expect_eq "a filter naming a port" 400 "$(code '/debug/drops?filter=tcp+port+http')"
+expect_eq "a NUL in a parameter" 400 "$(code '/debug/drops?limit=1%00x')"
+expect_eq "said so" 1 "$(grep -c "parameter 'limit' contains a NUL byte" "$TMP/body")"
+expect_eq "an unknown parameter" 400 "$(code '/debug/drops?limt=5')"
+expect_eq "a repeated parameter" 400 "$(code '/debug/drops?limit=1&limit=2')"
 expect_eq "a filter over 1024 bytes" 400 "$(code "/debug/drops?filter=$(printf 'tcp+or+%.0s' $(seq 300))udp")"
 expect_eq "bad follow" 400 "$(code '/debug/drops?follow=yes')"
 expect_eq "bad count" 400 "$(code '/debug/pcap?count=0')"

@@ -13,12 +13,14 @@
 
 #include "evquery.h"
 
-#define P(k, v) { k, sizeof(k) - 1, v, sizeof(v) - 1 }
+#define P(k, v)                                                                                    \
+	{                                                                                          \
+		k, sizeof(k) - 1, v, sizeof(v) - 1                                                 \
+	}
 
 static char msg[512];
 
-static int parse(enum evquery_page page, const struct evquery_param *p, size_t n,
-		 struct evquery *q)
+static int parse(enum evquery_page page, const struct evquery_param *p, size_t n, struct evquery *q)
 {
 	strcpy(msg, "unset");
 	return evquery_parse(page, p, n, 60, q, msg, sizeof(msg));

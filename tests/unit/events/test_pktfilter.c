@@ -509,9 +509,9 @@ static const struct {
 	{ "port http", "http" },
 	{ "net localnet", "localnet" },
 	{ "ether host router", "router" },
-	{ "host cafe", "cafe" },		/* hex letters, no 0x: a name */
-	{ "host 1.2.3.4.5", "1.2.3.4.5" },	/* five parts: a name */
-	{ "len-14 > 0", "len-14" },		/* one word for libpcap: a host name */
+	{ "host cafe", "cafe" },	   /* hex letters, no 0x: a name */
+	{ "host 1.2.3.4.5", "1.2.3.4.5" }, /* five parts: a name */
+	{ "len-14 > 0", "len-14" },	   /* one word for libpcap: a host name */
 	{ "ip6 host fe80::1%eth0", "eth0" },
 	{ "gateway gw1", "gw1" },
 	{ "host a_b", "a_b" },
@@ -563,7 +563,7 @@ int main(void)
 		cmocka_unit_test(test_matches),	   cmocka_unit_test(test_same_both_starts),
 		cmocka_unit_test(test_ether_only), cmocka_unit_test(test_bad_expr),
 		cmocka_unit_test(test_no_filter),  cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_wire_len),	   cmocka_unit_test(test_names),
+		cmocka_unit_test(test_wire_len),   cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,7 +129,10 @@ static void test_push_subscriber(void **state)
 
 static void test_failures(void **state)
 {
-	struct pump_opts o = { .recent = 4, .queue = 4, .max_bytes = 1 << 20, .kallsyms_path = FIXTURES "/nonexistent" };
+	struct pump_opts o = { .recent = 4,
+			       .queue = 4,
+			       .max_bytes = 1 << 20,
+			       .kallsyms_path = FIXTURES "/nonexistent" };
 	struct pump *p = NULL;
 	char msg[128];
 
