@@ -77,22 +77,34 @@ static size_t snapshot(struct evhub *h, struct evrecord *out, size_t max)
 	return n;
 }
 
-static void publish_seq(struct evhub *h, uint64_t seq)
+typedef void fill_fn(struct evrecord *r, uint64_t seq);
+
+static void publish_with(struct evhub *h, fill_fn *fill, uint64_t seq)
 {
 	struct evrecord r;
 
-	rec_fill(&r, seq);
+	fill(&r, seq);
 	evhub_publish(h, &r);
 }
 
 /* The whole record came through, not just its first field. */
-static void assert_rec(const struct evrecord *r, uint64_t seq)
+static void assert_with(const struct evrecord *r, fill_fn *fill, uint64_t seq)
 {
 	struct evrecord want;
 
-	rec_fill(&want, seq);
+	fill(&want, seq);
 	assert_int_equal(r->time_ns, seq);
 	assert_memory_equal(r, &want, sizeof(want));
+}
+
+static void publish_seq(struct evhub *h, uint64_t seq)
+{
+	publish_with(h, rec_fill, seq);
+}
+
+static void assert_rec(const struct evrecord *r, uint64_t seq)
+{
+	assert_with(r, rec_fill, seq);
 }
 
 static void sleep_ms(long ms)
@@ -378,19 +390,12 @@ static void fixed_fill(struct evrecord *r, uint64_t seq)
 
 static void publish_fixed(struct evhub *h, uint64_t seq)
 {
-	struct evrecord r;
-
-	fixed_fill(&r, seq);
-	evhub_publish(h, &r);
+	publish_with(h, fixed_fill, seq);
 }
 
 static void assert_fixed(const struct evrecord *r, uint64_t seq)
 {
-	struct evrecord want;
-
-	fixed_fill(&want, seq);
-	assert_int_equal(r->time_ns, seq);
-	assert_memory_equal(r, &want, sizeof(want));
+	assert_with(r, fixed_fill, seq);
 }
 
 /* Each event is stored once: a second subscriber adds no bytes. */
