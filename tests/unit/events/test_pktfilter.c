@@ -12,63 +12,10 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <dlfcn.h>
-#include <netdb.h>
 
 #include "pktfilter.h"
+#include "resolver_trap.h"
 
-/* What libpcap looks up while compiling: the test defines the resolver
- * functions libpcap imports (the executable's come first for libpcap too),
- * counting every lookup of a name and failing it. Numeric addresses go to
- * the C library; so do protocol names (getprotobyname_r, /etc/protocols). */
-static int lookups;
-
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-		struct addrinfo **res)
-{
-	int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
-	struct addrinfo numeric = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-
-	/* What needs no resolver (libpcap also passes literals without
-	 * AI_NUMERICHOST) is answered as the C library would. */
-	if (hints) {
-		numeric = *hints;
-		numeric.ai_flags |= AI_NUMERICHOST | AI_NUMERICSERV;
-	}
-	*(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
-	if (real && real(node, service, &numeric, res) == 0)
-		return 0;
-	lookups++;
-	return EAI_NONAME;
-}
-
-struct hostent *gethostbyname(const char *name)
-{
-	(void)name;
-	lookups++;
-	return NULL;
-}
-
-int getnetbyname_r(const char *name, struct netent *ne, char *buf, size_t buflen,
-		   struct netent **result, int *h_errnop)
-{
-	(void)name;
-	(void)ne;
-	(void)buf;
-	(void)buflen;
-	*result = NULL;
-	*h_errnop = HOST_NOT_FOUND;
-	lookups++;
-	return ENOENT;
-}
-
-int ether_hostton(const char *hostname, void *addr)
-{
-	(void)hostname;
-	(void)addr;
-	lookups++;
-	return -1;
-}
 
 #define ETH_HLEN 14
 #define IP4_HLEN 20
@@ -528,12 +475,12 @@ static void test_names(void **state)
 		strcpy(name, "unset");
 		if (pktfilter_names(no_names[i], name, sizeof(name)))
 			fail_msg("'%s': called a name: '%s'", no_names[i], name);
-		lookups = 0;
+		resolver_trap_lookups = 0;
 		if (pktfilter_new(no_names[i], &f, err, sizeof(err)) != 0)
 			fail_msg("'%s' does not compile: %s", no_names[i], err);
 		pktfilter_free(f);
-		if (lookups)
-			fail_msg("'%s': libpcap looked up %d names", no_names[i], lookups);
+		if (resolver_trap_lookups)
+			fail_msg("'%s': libpcap looked up %d names", no_names[i], resolver_trap_lookups);
 	}
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!pktfilter_names(names[i].expr, name, sizeof(name)))
@@ -542,11 +489,11 @@ static void test_names(void **state)
 	}
 	/* libpcap itself looks the first ones up: the check is not too eager. */
 	for (size_t i = 0; i < 6; i++) {
-		lookups = 0;
+		resolver_trap_lookups = 0;
 		f = NULL;
 		pktfilter_new(names[i].expr, &f, err, sizeof(err));
 		pktfilter_free(f);
-		if (!lookups)
+		if (!resolver_trap_lookups)
 			fail_msg("'%s': libpcap looked nothing up", names[i].expr);
 	}
 	/* A long name is cut to fit; NULL and "" have none. */
