@@ -129,8 +129,13 @@ static void check_config(const struct web_config *cfg)
 {
 	if (!cfg->cert_pem != !cfg->key_pem)
 		die("a certificate without a key or a key without one", NULL);
-	if (cfg->client_ca_pem && !cfg->cert_pem)
-		die("a client CA without TLS", NULL);
+	if ((cfg->client_ca_pem || cfg->client_auth != WEB_NO_CLIENT_CERT || cfg->nallowed_sans) &&
+	    !cfg->cert_pem)
+		die("client certificate settings without TLS", NULL);
+	if ((cfg->client_auth == WEB_REQUIRE_AND_VERIFY_CLIENT_CERT ||
+	     cfg->client_auth == WEB_VERIFY_CLIENT_CERT_IF_GIVEN) &&
+	    !cfg->client_ca_pem)
+		die("client certificates to verify without a CA", NULL);
 	if (cfg->min_version < WEB_TLS10 || cfg->max_version > WEB_TLS13 ||
 	    cfg->min_version > cfg->max_version)
 		die("TLS versions out of order", NULL);
