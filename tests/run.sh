@@ -44,9 +44,15 @@ debflags() { DEB_BUILD_MAINT_OPTIONS="hardening=+all optimize=+lto" dpkg-buildfl
 CFLAGS="$(debflags CFLAGS) $(debflags CPPFLAGS)" LDFLAGS="$(debflags LDFLAGS)" \
 	cmake -S . -B build-dpkg -DCMAKE_BUILD_TYPE=None -DDROPMON_WERROR=ON >/dev/null
 cmake --build build-dpkg -j"$jobs"
+# The libFuzzer targets (tests/fuzz): clang, every library instrumented,
+# so a build of its own; only the targets are built.
+CC=clang cmake -S . -B build-fuzz -DDROPMON_FUZZ=ON -DDROPMON_WERROR=ON >/dev/null
+cmake --build build-fuzz -j"$jobs" --target fuzz
 
 echo "== tests under ASan and UBSan =="
 (cd build-asan && ctest --output-on-failure)
+echo "== fuzz targets: seed corpora and short runs =="
+(cd build-fuzz && ctest --output-on-failure -L fuzz)
 echo "== tests of the release build =="
 (cd build && ctest --output-on-failure -LE kernels)
 # The release build's binaries on Debian's kernels (tests/kernels/run.sh),

@@ -495,7 +495,10 @@ static int pem_pick(const struct ctx *c, const struct node *tls, const char *nam
 	if (src->inline_pem && !strstr(src->inline_pem, "-----BEGIN "))
 		return fail(c, iv->line, -EINVAL,
 			    "tls_server_config.%s is not PEM; for a path use %s", name, file_key);
-	src->key = src->file ? fv : iv;
+	/* An empty field ("key:") is as good as none: its key node is no
+	 * source, or "cert: |..." with "key:" would pass for a pair and leave
+	 * TLS with a certificate but no key. */
+	src->key = src->file ? fv : src->inline_pem ? iv : NULL;
 	return 0;
 }
 

@@ -496,6 +496,17 @@ static void test_tls_rules(void **state)
 	    -EINVAL, "line 5:", "give client_ca or client_ca_file, not both");
 	expect_error(dir, "tls_server_config:\n  cert: server.crt\n  key_file: server.key\n",
 		     -EINVAL, "line 2:", "tls_server_config.cert is not PEM", "cert_file");
+	/* An empty field is none (tests/fuzz found the first: a certificate
+	 * and no key), also beside another setting or a policy needing it. */
+	expect_error(dir,
+		     "tls_server_config:\n  cert: |\n    -----BEGIN CERTIFICATE-----\n"
+		     "    MIIBserver\n  key:\n",
+		     -EINVAL, "line 2:", "must be given together");
+	expect_error(
+	    dir, "tls_server_config:\n  cert_file: \"\"\n  key_file: ''\n  min_version: TLS13\n",
+	    -EINVAL, "line 1:", "needs cert_file and key_file");
+	expect_error(dir, TLS_ON "  client_ca:\n  client_auth_type: RequireAndVerifyClientCert\n",
+		     -EINVAL, "line 5:", "RequireAndVerifyClientCert needs client_ca_file");
 }
 
 static void test_files(void **state)
