@@ -24,7 +24,8 @@
 enum evquery_page { EVQUERY_DROPS, EVQUERY_PCAP };
 
 /* One parameter as the HTTP server decoded it: value NULL for "key" without
- * '='. The lengths count every byte, NUL bytes included. */
+ * '='. The lengths count every byte, NUL bytes included; key[key_len] and
+ * value[value_len] are NULs, as libmicrohttpd gives them. */
 struct evquery_param {
 	const char *key;
 	size_t key_len;

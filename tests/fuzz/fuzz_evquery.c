@@ -3,7 +3,7 @@
  * (events/evquery.c) as the HTTP server hands it over. The first byte
  * picks the page; the rest is split at '&' into parameters and each at its
  * first '=' into key and value, NUL bytes and all (libmicrohttpd decodes
- * %00). Checked:
+ * %00), each ending in a NUL as libmicrohttpd's do. Checked:
  *  - the answer is 0, -EINVAL with a one-line message, or -ENOMEM;
  *  - what is accepted is in range (limit, seconds) and follows the rules
  *    (no follow or json on the pcap page);
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct evquery_param p[EVQUERY_MAX_PARAMS + 4];
 	enum evquery_page page;
-	const char *s, *end;
+	char *s, *end;
 	struct evquery q;
 	char msg[512];
 	size_t n = 0;
@@ -42,21 +42,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	page = data[0] & 1 ? EVQUERY_PCAP : EVQUERY_DROPS;
-	/* A copy of its own size, so that ASan sees any read beyond. */
-	copy = malloc(size - 1 ? size - 1 : 1);
+	/* A copy of its own size plus the last NUL, so that ASan sees any read
+	 * beyond; the separators become the NULs ending keys and values. */
+	copy = malloc(size);
 	if (!copy)
 		return 0;
 	memcpy(copy, data + 1, size - 1);
+	copy[size - 1] = '\0';
 	s = copy;
 	end = copy + size - 1;
 	while (s < end && n < sizeof(p) / sizeof(p[0])) {
-		const char *amp = memchr(s, '&', (size_t)(end - s)), *stop = amp ? amp : end;
-		const char *eq = memchr(s, '=', (size_t)(stop - s));
+		char *amp = memchr(s, '&', (size_t)(end - s)), *stop = amp ? amp : (char *)end;
+		char *eq = memchr(s, '=', (size_t)(stop - s));
 
 		p[n].key = s;
 		p[n].key_len = (size_t)((eq ? eq : stop) - s);
 		p[n].value = eq ? eq + 1 : NULL;
 		p[n].value_len = eq ? (size_t)(stop - eq - 1) : 0;
+		if (eq)
+			*eq = '\0';
+		*stop = '\0';
 		n++;
 		s = stop + 1;
 	}
