@@ -213,6 +213,11 @@ uint64_t outbuf_records_pending(const struct outbuf *o)
 	return o->ln;
 }
 
+bool outbuf_partial(const struct outbuf *o)
+{
+	return o->ln && o->first_done;
+}
+
 uint64_t outbuf_bytes_whole(const struct outbuf *o)
 {
 	return o->whole_bytes;

@@ -35,6 +35,9 @@ size_t outbuf_pending_bytes(const struct outbuf *o);
 /* Records written out whole, and those not (yet): queued, or partly written. */
 uint64_t outbuf_records_written(const struct outbuf *o);
 uint64_t outbuf_records_pending(const struct outbuf *o);
+/* Whether the first pending record is partly written: the reader has the
+ * start of it. */
+bool outbuf_partial(const struct outbuf *o);
 /* Bytes written that end at a record boundary: where to cut a regular file
  * after a failed write, so that it holds no partial record. */
 uint64_t outbuf_bytes_whole(const struct outbuf *o);

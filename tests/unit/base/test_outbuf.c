@@ -84,9 +84,40 @@ static void test_stalled_pipe(void **state)
 		assert_int_equal(outbuf_write(o), 0);
 	}
 	assert_int_equal(outbuf_records_pending(o), 0);
+	assert_false(outbuf_partial(o));
 	assert_int_equal(outbuf_records_written(o), (uint64_t)added);
 	assert_int_equal(outbuf_bytes_whole(o), (uint64_t)added * sizeof(rec));
 	assert_false(outbuf_full(o));
+	outbuf_free(o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A record the pipe takes only part of: not counted written, and said to
+ * be cut. */
+static void test_cut_record(void **state)
+{
+	static char rec[6000], buf[6000];
+	struct outbuf *o;
+	int p[2];
+
+	(void)state;
+	guard();
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+	assert_int_equal(outbuf_new(p[1], 1 << 16, &o), 0);
+	memset(rec, 'z', sizeof(rec));
+	assert_int_equal(outbuf_add(o, rec, sizeof(rec)), 0);
+	assert_int_equal(outbuf_write(o), 0);
+	assert_int_equal(outbuf_records_written(o), 0);
+	assert_int_equal(outbuf_records_pending(o), 1);
+	assert_true(outbuf_partial(o));
+	assert_int_equal(outbuf_pending_bytes(o), sizeof(rec) - 4096);
+	read_exactly(p[0], buf, 4096);
+	assert_int_equal(outbuf_write(o), 0);
+	assert_int_equal(outbuf_records_written(o), 1);
+	assert_false(outbuf_partial(o));
+	assert_int_equal(outbuf_bytes_whole(o), sizeof(rec));
 	outbuf_free(o);
 	close(p[0]);
 	close(p[1]);
@@ -256,9 +287,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stalled_pipe), cmocka_unit_test(test_partial_records),
-		cmocka_unit_test(test_reader_gone),  cmocka_unit_test(test_dev_full),
-		cmocka_unit_test(test_regular_file), cmocka_unit_test(test_socket),
-		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_cut_record),   cmocka_unit_test(test_reader_gone),
+		cmocka_unit_test(test_dev_full),     cmocka_unit_test(test_regular_file),
+		cmocka_unit_test(test_socket),	     cmocka_unit_test(test_bad_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
