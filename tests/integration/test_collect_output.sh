@@ -4,7 +4,8 @@
 # a slow reader, to a reader that goes away, to a full disk, it stops at
 # --duration or at a signal, prints its summary on stderr, and its counts
 # add up (sent = printed + not written); a failed write names the file and
-# the errno. Output files: never a silent overwrite, 0600.
+# the errno. Output files: never a silent overwrite, 0600; print and pcap
+# refuse a directory, and pcap never leaves a partial capture.
 . "$(dirname "$0")/lib.sh"
 require_kernel
 
@@ -208,5 +209,78 @@ rc=0
 "$DROPMON" collect --reason=NO_SUCH_REASON -o "$TMP/never.data" 2>/dev/null || rc=$?
 expect_eq "collect that cannot start: exit 2, no file left" "2 no" \
 	"$rc $([ -e "$TMP/never.data" ] && echo yes || echo no)"
+
+# --- print and pcap: their input and their output -------------------------------
+start_collect /dev/null -o "$TMP/ev.data" --count=3
+flood 3
+end_collect "collect --count=3" 5
+expect_eq "three events stored" 3 "$(wc -l <"$TMP/ev.data")"
+
+rc=0
+"$DROPMON" print -i "$TMP" >/dev/null 2>"$TMP/dir.err" || rc=$?
+expect_eq "print -i DIR: exit status" 1 "$rc"
+expect_eq "print -i DIR: says it is a directory, naming it" 1 \
+	"$(grep -c "cannot read $TMP: it is a directory" "$TMP/dir.err" || true)"
+for input in "$TMP" "$TMP/missing.data"; do
+	rc=0
+	"$DROPMON" pcap -i "$input" -o "$TMP/f.pcapng" 2>/dev/null || rc=$?
+	expect_eq "pcap -i $(basename "$input"): exit 1, no output file" "1 no" \
+		"$rc $([ -e "$TMP/f.pcapng" ] && echo yes || echo no)"
+done
+
+echo keep >"$TMP/old.pcapng"
+chmod 644 "$TMP/old.pcapng"
+rc=0
+"$DROPMON" pcap -i "$TMP/ev.data" -o "$TMP/old.pcapng" 2>"$TMP/p.err" || rc=$?
+expect_eq "pcap -o EXISTING: refused, kept as it was" "1 keep 644" \
+	"$rc $(cat "$TMP/old.pcapng") $(stat -c %a "$TMP/old.pcapng")"
+expect_eq "pcap -o EXISTING: says --force replaces it" 1 \
+	"$(grep -c "cannot write $TMP/old.pcapng: it exists (--force replaces it)" "$TMP/p.err" || true)"
+rc=0
+"$DROPMON" pcap -i "$TMP/ev.data" -o "$TMP/old.pcapng" --force 2>/dev/null || rc=$?
+expect_eq "pcap --force: a capture, the owner's only" "0 0a0d0d0a 600" \
+	"$rc $(head -c 4 "$TMP/old.pcapng" | od -An -tx1 | tr -d ' \n') $(stat -c %a "$TMP/old.pcapng")"
+rc=0
+"$DROPMON" pcap -i "$TMP/ev.data" -o /dev/null 2>/dev/null || rc=$?
+expect_eq "pcap -o /dev/null: written as it is" "0 yes" "$rc $([ -c /dev/null ] && echo yes)"
+expect_eq "no temporary file left beside the captures" "" "$(ls -A "$TMP" | grep '^\.' || true)"
+
+# A write that fails half-way: no capture left, not even a temporary one.
+if mountpoint -q "$SMALL"; then
+	rm -f "$SMALL/drops.data"
+	dd if=/dev/zero of="$SMALL/fill" bs=4k status=none 2>/dev/null || true
+	rc=0
+	"$DROPMON" pcap -i "$TMP/ev.data" -o "$SMALL/c.pcapng" 2>"$TMP/p.err" || rc=$?
+	sed 's/^/# | /' "$TMP/p.err"
+	expect_eq "pcap on a full file system: exit 1, nothing left but the filler" "1 fill" \
+		"$rc $(ls -A "$SMALL" | tr '\n' ' ' | sed 's/ $//')"
+	expect_eq "pcap on a full file system: names the file and the errno" 1 \
+		"$(grep -c "writing $SMALL/c.pcapng: No space left on device" "$TMP/p.err" || true)"
+fi
+
+# Stopped while it waits for its input: no capture left. (SIGTERM: a
+# script's background job ignores SIGINT, and pcap leaves that as it is.)
+mkfifo "$TMP/in"
+{
+	cat "$TMP/ev.data"
+	exec sleep 3600 # the same pid: the cleanup ends it
+} >"$TMP/in" &
+PIDS+=($!)
+"$DROPMON" pcap -i - -o "$TMP/int.pcapng" <"$TMP/in" 2>"$TMP/int.err" &
+PCAP=$!
+PIDS+=("$PCAP")
+# It has read the three events once a temporary file exists and nothing
+# more comes; give it the signal then.
+wait_for 5 eval 'ls -A "$TMP" | grep -q "^\.int\.pcapng\."' || fail "pcap made no temporary file"
+kill -TERM "$PCAP"
+if ! wait_for 5 exited "$PCAP"; then
+	fail "pcap still runs after SIGTERM; killed"
+	kill -KILL "$PCAP"
+fi
+rc=0
+wait "$PCAP" || rc=$?
+sed 's/^/# | /' "$TMP/int.err"
+expect_eq "pcap after SIGTERM: ended by it, no capture, no temporary file" "143 no " \
+	"$rc $([ -e "$TMP/int.pcapng" ] && echo yes || echo no) $(ls -A "$TMP" | grep '^\.' || true)"
 
 finish
