@@ -69,20 +69,24 @@ end_collect() {
 	sed 's/^/# | /' "$TMP/collect.log"
 }
 
-# check_summary WHAT: the summary is on stderr and its counts add up: every
-# event the kernel sent was written or counted as not written. Sets
-# WRITTEN, NOT_WRITTEN, SENT.
-check_summary() {
+# parse_summary WHAT: the summary on stderr, as WRITTEN, NOT_WRITTEN, SENT.
+parse_summary() {
 	local line
 	line=$(grep -E ' events (printed|stored in [^,]*), [0-9]+ not written; ' "$TMP/collect.log" || true)
 	if [ -z "$line" ]; then
 		fail "$1: no summary on stderr"
 		WRITTEN=0 NOT_WRITTEN=0 SENT=-1
-		return
+		return 1
 	fi
 	WRITTEN=$(echo "$line" | sed -n 's/.*: \([0-9]*\) events .*/\1/p')
 	NOT_WRITTEN=$(echo "$line" | sed -n 's/.* \([0-9]*\) not written;.*/\1/p')
 	SENT=$(echo "$line" | sed -n 's/.* \([0-9]*\) sent,.*/\1/p')
+}
+
+# check_summary WHAT: the summary is on stderr and its counts add up: every
+# event the kernel sent was written or counted as not written.
+check_summary() {
+	parse_summary "$1" || return 0
 	expect_eq "$1: sent = written + not written" "$SENT" $((WRITTEN + NOT_WRITTEN))
 }
 
@@ -106,6 +110,19 @@ else
 fi
 expect_eq "unread pipe: says the output did not take them" 1 \
 	"$(grep -c "standard output did not take $NOT_WRITTEN events" "$TMP/collect.log" || true)"
+
+# --count holds too: the 500th event ends it, written or not.
+mkfifo "$TMP/stall-count"
+sleep 3600 <"$TMP/stall-count" &
+PIDS+=($!)
+start_collect "$TMP/stall-count" --count=500
+flood 20000 &
+PIDS+=($!)
+end_collect "unread pipe, --count=500" 5
+expect_eq "unread pipe, --count=500: exit status" 0 "$RC"
+parse_summary "unread pipe, --count=500" || true # the kernel sent more than it took
+expect_eq "unread pipe, --count=500: 500 events, written or counted as not written" 500 \
+	$((WRITTEN + NOT_WRITTEN))
 
 # --- a signal while the output is stalled ---------------------------------------
 for sig in INT TERM; do
