@@ -3,10 +3,12 @@
  * stack and a one-line packet summary, until a count, a duration or Ctrl-C. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,8 @@
 #include "monotonic.h"
 #include "netns.h"
 #include "opts.h"
+#include "outbuf.h"
+#include "outfile.h"
 #include "parse.h"
 #include "pktfilter.h"
 #include "reasons.h"
@@ -31,12 +35,25 @@
 #define RINGBUF_DEFAULT (8u << 20)
 #define RINGBUF_MAX (1u << 30)
 #define DEFAULT_OUTPUT "dropmon.data"
+/* Bytes of formatted events held for an output that is slower than the
+ * events: past this, events wait in the kernel's ring buffer, and past
+ * that the kernel counts them lost. */
+#define OUT_QUEUE_BYTES (1u << 20)
+/* After a stop, how long collect may still take what the kernel sent
+ * before it and write out what is queued. */
+#define GRACE_S 1.0
+#define POLL_MS 100
+/* Exit statuses (documented in the help and dropmon(8)). */
+#define EXIT_ERROR 1
+#define EXIT_USAGE 2
+#define EXIT_READER_GONE 3
 
 struct collect_config {
 	uint64_t count;	     /* 0: no limit */
 	uint64_t duration_s; /* 0: no limit */
 	struct loader_events events;
 	bool utc;
+	bool force;	    /* -o may replace an existing file */
 	const char *output; /* NDJSON file instead of text on stdout */
 	const char *filter; /* pcap-filter expression */
 	const char *reason; /* name or number, resolved once BTF is read */
@@ -47,18 +64,25 @@ struct collect_run {
 	struct evrecord_decoder decoder;
 	struct evtext_opts text;
 	struct pktfilter *filter;
-	FILE *out;
+	struct outbuf *out;
+	const char *out_name; /* for messages: the file, or "standard output" */
 	struct strbuf buf;
 	struct evrecord rec;
-	uint64_t written;
-	uint64_t filtered; /* by --filter, in userspace */
+	uint64_t queued;    /* handed to out */
+	uint64_t unwritten; /* taken off the ring while out was full or failed */
+	uint64_t filtered;  /* by --filter, in userspace */
+	bool stopping;	    /* after the stop: take every event, queue what fits */
+	int out_err;	    /* the output's failed write, or 0 */
 };
 
-static volatile sig_atomic_t stop_signal;
+/* The signal flag: how many SIGINT/SIGTERM arrived (a second one ends the
+ * grace after a stop at once). */
+static volatile sig_atomic_t signals;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	(void)sig;
+	signals++;
 }
 
 static int parse_ringbuf_size(const struct opts_entry *e, const char *arg, void *data)
@@ -137,6 +161,9 @@ static const struct opts_entry collect_flags[] = {
 	  .def = DEFAULT_OUTPUT,
 	  .help = "store events as NDJSON in FILE instead of printing\n"
 		  "them; read back with print, pcap" },
+	{ .name = "force",
+	  COLLECT(FLAG, force),
+	  .help = "with -o, replace FILE if it exists (else refused)" },
 	{ .name = "utc",
 	  COLLECT(FLAG, utc),
 	  .help = "print wall-clock UTC times instead of monotonic ns" },
@@ -161,7 +188,13 @@ static const struct opts_cmd collect_cmd = {
 		"Print every packet the kernel drops as it happens: when, in which task,\n"
 		"why, the kernel stack, and the packet. Ctrl-C stops.\n\n"
 		"Flags:\n",
-	.foot = "\nEvents hold packet contents: store and share them with care.\n",
+	.foot = "\nA slow or stalled output never holds collect past --duration or a signal:\n"
+		"it stops within a second, and counts the events it could not write.\n"
+		"-o FILE is created mode 0600. Events hold packet contents: store and\n"
+		"share them with care.\n\n"
+		"Exit status: 0 after --count, --duration, Ctrl-C or SIGTERM; 1 on an\n"
+		"error, writing the output included; 2 for bad flags; 3 when the\n"
+		"output's reader went away (a closed pipe).\n",
 	.column = 21,
 	.entries = collect_flags,
 	.n = sizeof(collect_flags) / sizeof(collect_flags[0]),
@@ -171,6 +204,7 @@ static int on_event(const struct drop_event *ev, void *ctx)
 {
 	struct collect_run *run = ctx;
 	struct evrecord *r = &run->rec;
+	int err;
 
 	/* Before decoding: symbolizing a stack costs more than the filter. */
 	if (run->filter && !pktfilter_match(run->filter, ev->flags & DROP_EVENT_MAC, ev->data,
@@ -178,39 +212,164 @@ static int on_event(const struct drop_event *ev, void *ctx)
 		run->filtered++;
 		return 0;
 	}
+	/* Only after the stop or a failed write: until then the ring is not
+	 * read while the queue is full. */
+	if (outbuf_full(run->out)) {
+		run->unwritten++;
+		return 0;
+	}
 	evrecord_decode(r, ev, &run->decoder);
 	strbuf_reset(&run->buf);
 	if (run->cfg->output ? evjson_write(&run->buf, r) : evtext_format(&run->buf, r, &run->text))
 		return -ENOMEM;
-	if (fwrite(run->buf.buf, 1, run->buf.len, run->out) != run->buf.len)
-		return -EIO;
-	run->written++;
+	err = outbuf_add(run->out, run->buf.buf, run->buf.len);
+	if (err)
+		return err;
+	run->queued++;
 	/* Enough: what the kernel still holds is not wanted. */
-	if (run->cfg->count && run->written >= run->cfg->count)
+	if (run->cfg->count && run->queued >= run->cfg->count)
 		return -ECANCELED;
+	/* The rest waits in the kernel's ring until the output takes more. */
+	if (!run->stopping && outbuf_full(run->out))
+		return -EAGAIN;
 	return 0;
 }
 
-/* Detached, nothing new is sent; but a program already running on another
+/* Writes what the output takes now, without waiting; a failure is kept. */
+static void write_out(struct collect_run *run)
+{
+	if (!run->out_err)
+		run->out_err = outbuf_write(run->out);
+}
+
+/* Waits up to timeout_ms for events (if wanted) or for the output to take
+ * more (if anything is queued), whichever comes first; or for a signal. */
+static int wait_io(struct collect_run *run, struct ringbuf *events, bool want_events,
+		   int timeout_ms)
+{
+	struct pollfd fds[2];
+	nfds_t n = 0;
+
+	if (want_events)
+		fds[n++] = (struct pollfd){ .fd = ringbuf_wait_fd(events), .events = POLLIN };
+	if (!run->out_err && outbuf_pending_bytes(run->out))
+		fds[n++] = (struct pollfd){ .fd = outbuf_fd(run->out), .events = POLLOUT };
+	if (poll(fds, n, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+enum stop_cause { STOP_SIGNAL, STOP_DURATION, STOP_COUNT, STOP_OUTPUT };
+
+/* Until a signal, the deadline (0: none), --count, or a failed write.
+ * Nothing here waits on the output: it is written only as far as it takes
+ * without blocking, so a stalled reader holds events back (in the queue,
+ * then in the kernel's ring), never the stop. */
+static int collect_loop(struct collect_run *run, struct ringbuf *events, double deadline,
+			enum stop_cause *cause)
+{
+	for (;;) {
+		double now = monotonic_s();
+		int timeout = POLL_MS, err;
+
+		if (signals) {
+			*cause = STOP_SIGNAL;
+			return 0;
+		}
+		if (deadline && now >= deadline) {
+			*cause = STOP_DURATION;
+			return 0;
+		}
+		if (deadline && (deadline - now) * 1000 < timeout)
+			timeout = (int)((deadline - now) * 1000) + 1;
+		err = wait_io(run, events, !outbuf_full(run->out), timeout);
+		if (err)
+			return err;
+		if (!outbuf_full(run->out)) {
+			err = ringbuf_consume(events);
+			if (err < 0 && err != -EAGAIN && err != -ECANCELED)
+				return err;
+		}
+		write_out(run);
+		evrecord_decoder_refresh(&run->decoder, (uint64_t)monotonic_s());
+		if (run->out_err) {
+			*cause = STOP_OUTPUT;
+			return 0;
+		}
+		if (err == -ECANCELED) {
+			*cause = STOP_COUNT;
+			return 0;
+		}
+	}
+}
+
+/* After the stop, for GRACE_S at most and only until another signal.
+ * Detached, nothing new is sent; but a program already running on another
  * CPU may still submit, and libbpf stops at a record reserved and not yet
- * committed: read until every event the kernel counts as sent has been
- * taken, for a second at most. */
-static int drain(struct ringbuf *events, struct counters_reader *reader)
+ * committed: with drain, take every event the kernel counts as sent, so
+ * that the summary's counts add up (queued while there is room, else
+ * counted as not written). Then write out what is queued. */
+static int finish(struct collect_run *run, struct ringbuf *events, struct counters_reader *reader,
+		  bool drain)
 {
 	uint64_t stats[DROPMON_STAT_MAX];
-	double end = monotonic_s() + 1.0;
+	double end = monotonic_s() + GRACE_S;
+	sig_atomic_t seen = signals;
 	int err;
 
+	run->stopping = true;
 	for (;;) {
-		err = ringbuf_poll(events, 10);
-		if (err < 0 && err != -EINTR)
+		if (drain) {
+			err = ringbuf_consume(events);
+			if (err == -ECANCELED)
+				drain = false; /* --count reached */
+			else if (err < 0)
+				return err;
+			if (drain && counters_read_stats(reader, stats) == 0 &&
+			    ringbuf_taken(events) >= stats[DROPMON_STAT_EVENTS_SENT])
+				drain = false;
+		}
+		write_out(run);
+		if (!drain && (run->out_err || !outbuf_pending_bytes(run->out)))
+			return 0;
+		if (monotonic_s() >= end || signals != seen)
+			return 0;
+		err = wait_io(run, events, drain, 10);
+		if (err)
 			return err;
-		if (counters_read_stats(reader, stats) == 0 &&
-		    ringbuf_taken(events) >= stats[DROPMON_STAT_EVENTS_SENT])
-			return 0;
-		if (monotonic_s() >= end)
-			return 0;
 	}
+}
+
+/* What became of every event, on stderr whatever happened to the output. */
+static void report(const struct collect_run *run, struct counters_reader *reader, bool cut)
+{
+	const struct collect_config *cfg = run->cfg;
+	uint64_t stats[DROPMON_STAT_MAX] = { 0 };
+	uint64_t not_written = run->unwritten + outbuf_records_pending(run->out);
+
+	if (run->out_err == -EPIPE)
+		pr_err("writing %s: %s: its reader went away; stopped\n", run->out_name,
+		       strerror(EPIPE));
+	else if (run->out_err)
+		pr_err("writing %s: %s\n", run->out_name, strerror(-run->out_err));
+	else if (not_written)
+		pr_warn("%s did not take %" PRIu64 " events by the stop: a slow or stalled "
+			"reader\n",
+			run->out_name, not_written);
+	if (cut)
+		pr_warn("%s has the start of the first of them only: the last event there is "
+			"cut short\n",
+			run->out_name);
+	if (counters_read_stats(reader, stats) != 0)
+		pr_warn("cannot read the kernel's event counts\n");
+	pr_info("%" PRIu64 " events %s%s, %" PRIu64 " not written; %" PRIu64
+		" filtered out by --filter; in the kernel %" PRIu64 " sent, %" PRIu64
+		" filtered out, %" PRIu64 " over the rate limit, %" PRIu64
+		" lost (ring buffer full)\n",
+		outbuf_records_written(run->out), cfg->output ? "stored in " : "printed",
+		cfg->output ? cfg->output : "", not_written, run->filtered,
+		stats[DROPMON_STAT_EVENTS_SENT], stats[DROPMON_STAT_EVENTS_FILTERED],
+		stats[DROPMON_STAT_EVENTS_LIMITED], stats[DROPMON_STAT_EVENTS_LOST]);
 }
 
 int cmd_collect(int argc, char **argv)
@@ -219,42 +378,60 @@ int cmd_collect(int argc, char **argv)
 		/* The other defaults are collect_flags'. */
 		.events = { .enabled = true, .ringbuf_bytes = RINGBUF_DEFAULT },
 	};
-	struct collect_run run = { .cfg = &cfg };
+	struct collect_run run = { .cfg = &cfg, .out_name = "standard output" };
 	struct loader_opts lopts = { .map_size = 16384 };
 	struct counters_reader *reader = NULL;
 	struct loader *loader = NULL;
 	struct ringbuf *events = NULL;
-	uint64_t stats[DROPMON_STAT_MAX] = { 0 };
+	struct outfile of = { .fd = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	enum stop_cause cause = STOP_SIGNAL;
 	enum loader_stage stage;
 	double deadline = 0;
-	bool usage_error = false;
+	bool usage_error = false, collecting = false, cut;
+	char msg[512];
 	int err;
 
 	err = opts_parse(&collect_cmd, argc, argv, &cfg);
 	if (err)
-		return err == OPTS_EXIT ? 0 : err == -ENOMEM ? 1 : 2;
+		return err == OPTS_EXIT ? 0 : err == -ENOMEM ? EXIT_ERROR : EXIT_USAGE;
+	if (cfg.force && !cfg.output) {
+		pr_err("--force goes with -o: it lets collect replace an existing file\n");
+		return EXIT_USAGE;
+	}
 	lopts.events = cfg.events;
 	strbuf_init(&run.buf);
 	run.text.utc = cfg.utc;
 	run.decoder.mono_to_real_ns = evrecord_clock_offset();
-	run.out = stdout;
 	if (cfg.filter) {
 		char why[256];
 
 		err = pktfilter_new(cfg.filter, &run.filter, why, sizeof(why));
 		if (err) {
 			pr_err("--filter '%s': %s\n", cfg.filter, why);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
+	/* No SA_RESTART: a wait must return to see the flag. From here on, so
+	 * that a Ctrl-C while the program loads still ends with a summary. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A reader that goes away is a failed write (EPIPE), reported, with
+	 * the summary: not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 	if (cfg.output) {
-		run.out = cli_create_private(cfg.output);
-		if (!run.out) {
-			pr_err("cannot write %s: %s\n", cfg.output, strerror(errno));
-			pktfilter_free(run.filter);
-			return 1;
+		err =
+		    outfile_open(&of, cfg.output, cfg.force ? OUTFILE_FORCE : 0, msg, sizeof(msg));
+		if (err) {
+			pr_err("%s\n", msg);
+			goto cleanup;
 		}
+		run.out_name = cfg.output;
+	}
+	err = outbuf_new(cfg.output ? of.fd : STDOUT_FILENO, OUT_QUEUE_BYTES, &run.out);
+	if (err) {
+		pr_err("cannot write %s: %s\n", run.out_name, strerror(-err));
+		goto cleanup;
 	}
 
 	/* The reason filter runs in the kernel: its value is needed before
@@ -305,45 +482,29 @@ int cmd_collect(int argc, char **argv)
 		goto cleanup;
 	}
 
-	/* No SA_RESTART: the poll must return to see the flag. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	if (cfg.duration_s)
 		deadline = monotonic_s() + (double)cfg.duration_s;
+	collecting = true;
 	pr_info("collecting drop events (%s); Ctrl-C stops\n", loader_attach_mode(loader));
-	while (!stop_signal) {
-		err = ringbuf_poll(events, 100);
-		fflush(run.out);
-		evrecord_decoder_refresh(&run.decoder, (uint64_t)monotonic_s());
-		if (err == -ECANCELED)
-			break;
-		if (err < 0 && err != -EINTR) {
-			pr_err("reading events: %s\n", strerror(-err));
-			goto cleanup;
-		}
-		if (deadline && monotonic_s() >= deadline)
-			break;
-	}
-	/* What the kernel sent before the stop is printed too (unless --count
+	err = collect_loop(&run, events, deadline, &cause);
+	/* What the kernel sent before the stop is taken too (unless --count
 	 * is reached), so that the summary's counts match. */
 	loader_detach(loader);
-	if (err != -ECANCELED) {
-		err = drain(events, reader);
-		fflush(run.out);
-		if (err < 0 && err != -ECANCELED) {
-			pr_err("reading events: %s\n", strerror(-err));
-			goto cleanup;
-		}
+	if (!err)
+		err = finish(&run, events, reader, cause != STOP_COUNT);
+	if (err)
+		pr_err("reading events: %s\n", strerror(-err));
+	/* A stored file keeps whole events only: a line cut by a full disk
+	 * would be a corrupt line to print and pcap. */
+	cut = outbuf_partial(run.out);
+	if (cut && run.out_err && of.regular) {
+		if (ftruncate(of.fd, (off_t)outbuf_bytes_whole(run.out)) == 0)
+			cut = false;
+		else
+			pr_warn("cannot cut %s after its last whole event: %s\n", cfg.output,
+				strerror(errno));
 	}
-	err = 0;
-	if (counters_read_stats(reader, stats) == 0)
-		pr_info("%" PRIu64 " events %s%s; %" PRIu64 " filtered out by --filter; in the "
-			"kernel %" PRIu64 " sent, %" PRIu64 " filtered out, %" PRIu64
-			" over the rate limit, %" PRIu64 " lost (ring buffer full)\n",
-			run.written, cfg.output ? "stored in " : "printed",
-			cfg.output ? cfg.output : "", run.filtered, stats[DROPMON_STAT_EVENTS_SENT],
-			stats[DROPMON_STAT_EVENTS_FILTERED], stats[DROPMON_STAT_EVENTS_LIMITED],
-			stats[DROPMON_STAT_EVENTS_LOST]);
+	report(&run, reader, cut);
 cleanup:
 	ringbuf_free(events);
 	counters_reader_free(reader);
@@ -351,10 +512,21 @@ cleanup:
 	ksyms_live_free(&run.decoder.syms);
 	loader_close(loader);
 	pktfilter_free(run.filter);
-	if (run.out && run.out != stdout && fclose(run.out) != 0 && !err) {
-		pr_err("writing %s: %s\n", cfg.output, strerror(errno));
-		err = -EIO;
+	outbuf_free(run.out);
+	if (!collecting) {
+		/* Nothing was collected: a file made for it is not left behind. */
+		outfile_abort(&of);
+	} else if (of.path && outfile_commit(&of, msg, sizeof(msg)) != 0) {
+		pr_err("%s\n", msg);
+		if (!err)
+			err = -EIO;
 	}
 	strbuf_free(&run.buf);
-	return usage_error ? 2 : err ? 1 : 0;
+	if (usage_error)
+		return EXIT_USAGE;
+	if (err)
+		return EXIT_ERROR;
+	if (run.out_err == -EPIPE)
+		return EXIT_READER_GONE;
+	return run.out_err ? EXIT_ERROR : 0;
 }

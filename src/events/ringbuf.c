@@ -78,6 +78,22 @@ int ringbuf_poll(struct ringbuf *e, int timeout_ms)
 	return e->count;
 }
 
+int ringbuf_consume(struct ringbuf *e)
+{
+	int err;
+
+	e->count = 0;
+	err = ring_buffer__consume(e->rb);
+	if (err < 0)
+		return err;
+	return e->count;
+}
+
+int ringbuf_wait_fd(const struct ringbuf *e)
+{
+	return ring_buffer__epoll_fd(e->rb);
+}
+
 uint64_t ringbuf_taken(const struct ringbuf *e)
 {
 	return e->taken;

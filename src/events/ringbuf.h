@@ -21,6 +21,13 @@ int ringbuf_new(int ringbuf_fd, ringbuf_fn fn, void *ctx, struct ringbuf **out);
  * were handled, or a negative errno: the callback's, or -EINTR when a
  * signal interrupted the wait. */
 int ringbuf_poll(struct ringbuf *e, int timeout_ms);
+/* Consumes the events there are now, without waiting; returns as
+ * ringbuf_poll() does. The callback may stop it early (with an errno of its
+ * choice): the event it was given is taken, the rest stay in the ring. */
+int ringbuf_consume(struct ringbuf *e);
+/* A descriptor that poll() reports readable (POLLIN) while events wait: to
+ * wait for them together with other descriptors. */
+int ringbuf_wait_fd(const struct ringbuf *e);
 /* Records read off the ring buffer so far, handled or not. */
 uint64_t ringbuf_taken(const struct ringbuf *e);
 void ringbuf_free(struct ringbuf *e); /* accepts NULL */

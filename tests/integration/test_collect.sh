@@ -57,7 +57,7 @@ expect_eq "packet line" 1 \
 	"$(grep -cE "^  if 1 \(lo\) rxif 1 ::1\.[0-9]+ > ::1\.8080 .*len 40 proto TCP \(6\) flags \[S\] seq [0-9]+ win [0-9]+ netns $NSC\$" \
 		"$TMP/collect.out" || true)"
 expect_eq "summary" 1 \
-	"$(grep -cE '1 events printed; 0 filtered out by --filter; in the kernel 1 sent, [0-9]+ filtered out, 0 over the rate limit, 0 lost' \
+	"$(grep -cE '1 events printed, 0 not written; 0 filtered out by --filter; in the kernel 1 sent, [0-9]+ filtered out, 0 over the rate limit, 0 lost' \
 		"$TMP/collect.log" || true)"
 
 # --- a flood over the rate limit: nothing lost silently -------------------------
