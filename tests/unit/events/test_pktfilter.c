@@ -16,7 +16,6 @@
 #include "pktfilter.h"
 #include "resolver_trap.h"
 
-
 #define ETH_HLEN 14
 #define IP4_HLEN 20
 #define IP6_HLEN 40
@@ -480,7 +479,8 @@ static void test_names(void **state)
 			fail_msg("'%s' does not compile: %s", no_names[i], err);
 		pktfilter_free(f);
 		if (resolver_trap_lookups)
-			fail_msg("'%s': libpcap looked up %d names", no_names[i], resolver_trap_lookups);
+			fail_msg("'%s': libpcap looked up %d names", no_names[i],
+				 resolver_trap_lookups);
 	}
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!pktfilter_names(names[i].expr, name, sizeof(name)))
