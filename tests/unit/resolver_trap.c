@@ -16,14 +16,20 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 	struct addrinfo numeric = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 
-	/* What needs no resolver (libpcap also passes literals without
-	 * AI_NUMERICHOST) is answered as the C library would. */
+	*(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
+	if (!real)
+		return EAI_FAIL;
+	/* A caller that asks for numbers only asks no resolver. */
+	if (hints && (hints->ai_flags & AI_NUMERICHOST) &&
+	    (!service || (hints->ai_flags & AI_NUMERICSERV)))
+		return real(node, service, hints, res);
+	/* Nor does a literal (libpcap passes some without AI_NUMERICHOST):
+	 * answered as the C library would. */
 	if (hints) {
 		numeric = *hints;
 		numeric.ai_flags |= AI_NUMERICHOST | AI_NUMERICSERV;
 	}
-	*(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
-	if (real && real(node, service, &numeric, res) == 0)
+	if (real(node, service, &numeric, res) == 0)
 		return 0;
 	resolver_trap_lookups++;
 	return EAI_NONAME;
