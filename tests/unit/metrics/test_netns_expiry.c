@@ -48,6 +48,7 @@ struct fixture {
 	/* forget hook: its calls, and what it answers */
 	unsigned int forgets;
 	uint32_t forgot;
+	uint64_t forgot_id;
 	int busy_left; /* answer -EBUSY this many times */
 	int fail_with; /* else, when nonzero, this error once */
 	struct counters_snapshot snap;
@@ -79,12 +80,13 @@ static int scan(void *ctx, struct netns_table **out)
 	return 0;
 }
 
-static int forget(uint32_t inode, void *ctx)
+static int forget(uint32_t inode, uint64_t id, void *ctx)
 {
 	struct fixture *fx = ctx;
 
 	fx->forgets++;
 	fx->forgot = inode;
+	fx->forgot_id = id;
 	if (fx->busy_left > 0) {
 		fx->busy_left--;
 		return -EBUSY;
@@ -95,7 +97,7 @@ static int forget(uint32_t inode, void *ctx)
 		fx->fail_with = 0;
 		return err;
 	}
-	return snap_forget_netns(&fx->snap, inode);
+	return snap_forget_netns(&fx->snap, inode, id);
 }
 
 static int setup(void **state)
@@ -187,11 +189,11 @@ static void test_names(void **state)
 	set_alive(fx, 2, renamed);
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 104.9));
 	assert_int_equal(fx->scans, 1);
-	assert_string_equal(netns_expiry_name(fx->x, NS_B), "red");
+	assert_string_equal(netns_expiry_name(fx->x, NS_B, 0), "red");
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 105));
 	assert_int_equal(fx->scans, 2);
-	assert_string_equal(netns_expiry_name(fx->x, NS_B), "green");
-	assert_null(netns_expiry_name(fx->x, 0));
+	assert_string_equal(netns_expiry_name(fx->x, NS_B, 0), "green");
+	assert_null(netns_expiry_name(fx->x, 0, 0));
 	assert_int_equal(fx->forgets, 0);
 }
 
@@ -214,7 +216,7 @@ static void test_grace_then_forget(void **state)
 	/* Seen gone at the scan of 110: the grace period runs from there. */
 	for (t = 110; t < 110 + GRACE; t += 1) {
 		assert_false(netns_expiry_update(fx->x, &fx->snap, t));
-		assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+		assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), "blue");
 	}
 	assert_int_equal(fx->forgets, 0);
 	assert_int_equal(fx->snap.nrows, 3);
@@ -226,7 +228,7 @@ static void test_grace_then_forget(void **state)
 	assert_int_equal(fx->forgets, 1);
 	assert_int_equal(fx->forgot, NS_A);
 	assert_int_equal(fx->snap.nrows, 1);
-	assert_null(netns_expiry_name(fx->x, NS_A));
+	assert_null(netns_expiry_name(fx->x, NS_A, 0));
 	assert_string_equal(render_info(fx),
 			    INFO_HEAD "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
 	/* Forgotten once only. */
@@ -258,7 +260,7 @@ static void test_rescan_before_forget(void **state)
 	assert_int_equal(fx->forgets, 0);
 	/* Alive from then on: no removal a grace period after 110 either. */
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 145));
-	assert_string_equal(netns_expiry_name(fx->x, NS_A), "new");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), "new");
 	/* Gone again at 150: a whole new grace period from there. */
 	set_alive(fx, 1, only_b);
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 150));
@@ -287,7 +289,7 @@ static void test_busy_retried(void **state)
 	fx->busy_left = 2;
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 140));
 	assert_int_equal(fx->forgets, 1);
-	assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), "blue");
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 144.9));
 	assert_int_equal(fx->forgets, 1);
 	/* Busy again at 145: postponed to 150. */
@@ -308,11 +310,12 @@ static void test_busy_retried(void **state)
 	assert_int_equal(fx->forgets, 4);
 	assert_int_equal(fx->forgot, NS_A);
 	assert_int_equal(fx->snap.nrows, 1);
-	assert_null(netns_expiry_name(fx->x, NS_A));
+	assert_null(netns_expiry_name(fx->x, NS_A, 0));
 }
 
-/* Without any table (the first scan failed) nothing is tracked or
- * removed; the next update scans again. */
+/* Without any table (the first scan failed) namespaces are tracked (their
+ * labels must not depend on /proc) but unnamed, and nothing is removed;
+ * the next update scans again. */
 static void test_scan_fails(void **state)
 {
 	struct fixture *fx = *state;
@@ -329,12 +332,13 @@ static void test_scan_fails(void **state)
 	fx->scan_fails = true;
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
 	assert_null(netns_expiry_table(fx->x));
-	assert_int_equal(netns_expiry_count(fx->x), 0);
-	assert_string_equal(render_info(fx), INFO_HEAD);
+	assert_int_equal(netns_expiry_count(fx->x), 1);
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"\"} 1\n");
 	fx->scan_fails = false;
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100.5));
 	assert_int_equal(fx->scans, 2);
-	assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), "blue");
 }
 
 /* The scrape's order, on the test's snapshot: update (re-read when it
