@@ -355,8 +355,6 @@ struct net___dm_mix {
  * inode); CO-RE fixes at load which one, the other branch is dead code. */
 static __always_inline void read_netns(struct net *net, bool btf, struct drop_key *key)
 {
-	if (!net)
-		return;
 	key->netns = btf ? net->ns.inum : BPF_CORE_READ(net, ns.inum);
 	if (bpf_core_field_exists(struct net___dm, net_cookie))
 		key->netns_id = btf ? ((struct net___dm *)net)->net_cookie
