@@ -194,10 +194,7 @@ static void fill_labels(struct series_set *s, const struct series *se, struct se
 /* Sets the label set of every series: from the cache, or rendered and
  * cached. A label set is not cached when one of its names may still change
  * under the same series: a device whose name the kernel has not recorded
- * (yet), or a reason the kernel's BTF did not name (a module may bring it).
- * Nor is it when the namespace reused the inode of another still shown
- * ("INODE-N"): the cache knows namespaces by inode, so it would hand out
- * the other's labels. That lasts a grace period at most, for few series. */
+ * (yet), or a reason the kernel's BTF did not name (a module may bring it). */
 static int render_labelsets(struct series_set *s)
 {
 	size_t nreasons = reasons_count(s->opts.reasons);
@@ -216,15 +213,15 @@ static int render_labelsets(struct series_set *s)
 			.reason = se->reason,
 			.ifindex = se->ifindex,
 			.netns = se->netns,
+			.netns_gen = se->netns_gen,
 		};
 		const char *dev = se->ifindex ? counters_device_name(s->snap, se->netns,
 								     se->netns_id, se->ifindex)
 					      : "";
-		bool cacheable = dev && se->netns_gen <= 1;
 		size_t start = s->scratch.len;
 
 		se->labels = NULL;
-		if (cacheable) {
+		if (dev) {
 			strncpy(id.device, dev, sizeof(id.device) - 1);
 			se->labels = labelsets_get(s->labelsets, &id, &se->labels_len);
 			if (se->labels)
@@ -235,7 +232,7 @@ static int render_labelsets(struct series_set *s)
 		if (err)
 			return err;
 		se->labels_len = s->scratch.len - start;
-		if (cacheable && !(l.reason[0] >= '0' && l.reason[0] <= '9'))
+		if (dev && !(l.reason[0] >= '0' && l.reason[0] <= '9'))
 			se->labels = labelsets_put(s->labelsets, &id, s->scratch.buf + start,
 						   se->labels_len);
 		if (se->labels)

@@ -521,8 +521,8 @@ static uint32_t gen_of(uint32_t inode, uint64_t id, void *ctx)
 
 /* Through series: the rows of two namespaces with one inode are two series
  * (never summed), each with its own label and device name, scrape after
- * scrape (the label cache must not hand one the other's labels); once the
- * first expires, the second's label stays. */
+ * scrape (both cached, the cache never handing one the other's labels);
+ * once the first expires, the second's label stays. */
 static void test_reuse_series(void **state)
 {
 	struct fixture *fx = *state;
@@ -561,6 +561,8 @@ static void test_reuse_series(void **state)
 		series_render(set, &e);
 		assert_int_equal(fx->out.err, 0);
 		assert_non_null(strstr(fx->out.buf, b_line));
+		/* Both cached, each under its own label. */
+		assert_int_equal(series_cached(set), t < 101 + GRACE ? 2 : 1);
 		if (t < 101 + GRACE)
 			assert_non_null(strstr(fx->out.buf, a_line));
 		else
