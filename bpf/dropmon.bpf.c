@@ -115,7 +115,9 @@ static __always_inline void count_overflow(__u32 reason, __u32 len)
 
 static __always_inline void record_device(const struct drop_key *key, struct net_device *dev)
 {
-	struct dev_key dk = { .netns = key->netns, .ifindex = key->ifindex };
+	struct dev_key dk = { .netns_id = key->netns_id,
+			      .netns = key->netns,
+			      .ifindex = key->ifindex };
 	struct dev_info di = {};
 
 	if (!dev)
@@ -175,7 +177,8 @@ static __always_inline int count_drop(const struct drop_key *key, __u32 len, str
 	if (!s)
 		return 0;
 	if (s->key.location == key->location && s->key.reason == key->reason &&
-	    s->key.ifindex == key->ifindex && s->key.netns == key->netns) {
+	    s->key.ifindex == key->ifindex && s->key.netns == key->netns &&
+	    s->key.netns_id == key->netns_id) {
 		s->total.packets++;
 		s->total.bytes += len;
 		return 0;
@@ -334,15 +337,42 @@ static __always_inline bool is_consumed(__u32 reason)
  * has the instructions of two hand-written bodies, stack slots aside. */
 #define SKB_READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 
-static __always_inline __u32 dev_netns(struct net_device *dev, bool btf)
+/* struct net as far as the namespace's identity goes, under local flavour
+ * names. net_cookie is a u64 set at netns setup since 5.12; 5.7-5.11 have
+ * an atomic64_t there instead, generated lazily (0 unless something asked
+ * for it, and nothing does on the drop path), which CO-RE does not match
+ * with a u64: there the field "does not exist" and hash_mix (5.2+), a
+ * random u32 set at setup, tells namespaces that share an inode apart. */
+struct net___dm {
+	u64 net_cookie;
+} __attribute__((preserve_access_index));
+
+struct net___dm_mix {
+	u32 hash_mix;
+} __attribute__((preserve_access_index));
+
+/* One more load per drop (the struct net is already in a register for the
+ * inode); CO-RE fixes at load which one, the other branch is dead code. */
+static __always_inline void read_netns(struct net *net, bool btf, struct drop_key *key)
 {
-	return btf ? dev->nd_net.net->ns.inum : BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	key->netns = btf ? net->ns.inum : BPF_CORE_READ(net, ns.inum);
+	if (bpf_core_field_exists(struct net___dm, net_cookie))
+		key->netns_id = btf ? ((struct net___dm *)net)->net_cookie
+				    : BPF_CORE_READ((struct net___dm *)net, net_cookie);
+	else if (bpf_core_field_exists(struct net___dm_mix, hash_mix))
+		key->netns_id = btf ? ((struct net___dm_mix *)net)->hash_mix
+				    : BPF_CORE_READ((struct net___dm_mix *)net, hash_mix);
 }
 
-static __always_inline __u32 sk_netns(struct sock *sk, bool btf)
+static __always_inline void dev_netns(struct net_device *dev, bool btf, struct drop_key *key)
 {
-	return btf ? sk->__sk_common.skc_net.net->ns.inum
-		   : BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	read_netns(btf ? dev->nd_net.net : BPF_CORE_READ(dev, nd_net.net), btf, key);
+}
+
+static __always_inline void sk_netns(struct sock *sk, bool btf, struct drop_key *key)
+{
+	read_netns(btf ? sk->__sk_common.skc_net.net : BPF_CORE_READ(sk, __sk_common.skc_net.net),
+		   btf, key);
 }
 
 static __always_inline int on_kfree_skb(__u64 *ctx, bool btf)
@@ -359,12 +389,12 @@ static __always_inline int on_kfree_skb(__u64 *ctx, bool btf)
 	dev = SKB_READ(btf, skb, dev);
 	if (dev) {
 		key.ifindex = SKB_READ(btf, dev, ifindex);
-		key.netns = dev_netns(dev, btf);
+		dev_netns(dev, btf, &key);
 	} else {
 		key.ifindex = SKB_READ(btf, skb, skb_iif);
 		sk = SKB_READ(btf, skb, sk);
 		if (sk)
-			key.netns = sk_netns(sk, btf);
+			sk_netns(sk, btf, &key);
 	}
 	if (events_enabled)
 		emit_event(ctx, skb, &key, dev);

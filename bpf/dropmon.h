@@ -16,9 +16,17 @@
  * and always zeroed. */
 struct drop_key {
 	__u64 location; /* return address inside the dropping function */
-	__u32 reason;	/* enum skb_drop_reason (subsystem in the high 16 bits) */
-	__u32 ifindex;	/* skb->dev's, else skb->skb_iif; 0 when neither */
-	__u32 netns;	/* netns inode of the device, else of the socket; 0 unknown */
+	/* Which namespace `netns` is: the kernel reuses a freed netns inode at
+	 * once, so the inode alone merges the counts of namespaces created one
+	 * after another. struct net's net_cookie where the kernel sets it at
+	 * setup (5.12+: unique for the boot); on 5.2-5.11 its hash_mix, a
+	 * random u32 set at setup (two namespaces that share an inode differ
+	 * but with a chance of 2^-32). hash_mix is a hashing secret: userspace
+	 * compares this field, never prints, logs or exports it. 0: unknown. */
+	__u64 netns_id;
+	__u32 reason;  /* enum skb_drop_reason (subsystem in the high 16 bits) */
+	__u32 ifindex; /* skb->dev's, else skb->skb_iif; 0 when neither */
+	__u32 netns;   /* netns inode of the device, else of the socket; 0 unknown */
 	__u32 pad;
 };
 
@@ -50,6 +58,7 @@ struct drop_slot {
 /* Device names recorded in the kernel when a counter key is first created, so
  * a netns that is gone by scrape time still has them. */
 struct dev_key {
+	__u64 netns_id; /* as in drop_key */
 	__u32 netns;
 	__u32 ifindex;
 };

@@ -257,6 +257,8 @@ static int cmp_dev_key(const struct dev_key *a, const struct dev_key *b)
 {
 	if (a->netns != b->netns)
 		return a->netns < b->netns ? -1 : 1;
+	if (a->netns_id != b->netns_id)
+		return a->netns_id < b->netns_id ? -1 : 1;
 	if (a->ifindex != b->ifindex)
 		return a->ifindex < b->ifindex ? -1 : 1;
 	return 0;
@@ -321,9 +323,10 @@ int counters_read(struct counters_reader *r, struct counters_snapshot *snap)
 }
 
 const char *counters_device_name(const struct counters_snapshot *snap, uint32_t netns,
-				 uint32_t ifindex)
+				 uint64_t netns_id, uint32_t ifindex)
 {
-	struct device_row key = { .key = { .netns = netns, .ifindex = ifindex } };
+	struct device_row key = { .key = {
+				      .netns_id = netns_id, .netns = netns, .ifindex = ifindex } };
 	const struct device_row *row;
 
 	if (!snap->ndevices)
@@ -334,6 +337,7 @@ const char *counters_device_name(const struct counters_snapshot *snap, uint32_t 
 
 struct forget_ctx {
 	uint32_t netns;
+	uint64_t netns_id;
 	void *keys;
 	size_t n, cap, key_size;
 };
@@ -342,16 +346,20 @@ static int collect_netns_key(struct counters_reader *r, const void *k, const voi
 {
 	struct forget_ctx *ctx = c;
 	uint32_t netns;
+	uint64_t id;
 	int err;
 
 	(void)r;
 	(void)v;
-	/* Both key types carry the netns: drop_key at offset 16, dev_key at 0. */
-	if (ctx->key_size == sizeof(struct drop_key))
+	/* Both key types carry the namespace, at different offsets. */
+	if (ctx->key_size == sizeof(struct drop_key)) {
 		netns = ((const struct drop_key *)k)->netns;
-	else
+		id = ((const struct drop_key *)k)->netns_id;
+	} else {
 		netns = ((const struct dev_key *)k)->netns;
-	if (netns != ctx->netns)
+		id = ((const struct dev_key *)k)->netns_id;
+	}
+	if (netns != ctx->netns || id != ctx->netns_id)
 		return 0;
 	err = array_reserve(&ctx->keys, &ctx->cap, ctx->n, ctx->key_size, 256);
 	if (err)
@@ -363,9 +371,9 @@ static int collect_netns_key(struct counters_reader *r, const void *k, const voi
 /* Keys are collected first: deleting while iterating a hash map restarts the
  * iteration in the kernel. */
 static int forget_in_map(struct counters_reader *r, int fd, size_t key_size, size_t value_size,
-			 uint32_t netns)
+			 uint32_t netns, uint64_t netns_id)
 {
-	struct forget_ctx ctx = { .netns = netns, .key_size = key_size };
+	struct forget_ctx ctx = { .netns = netns, .netns_id = netns_id, .key_size = key_size };
 	int err, removed = 0;
 
 	err = map_dump(r, fd, key_size, value_size, collect_netns_key, &ctx);
@@ -377,7 +385,7 @@ static int forget_in_map(struct counters_reader *r, int fd, size_t key_size, siz
 	return err ? err : removed;
 }
 
-int counters_forget_netns(struct counters_reader *r, uint32_t netns)
+int counters_forget_netns(struct counters_reader *r, uint32_t netns, uint64_t netns_id)
 {
 	size_t pcpu_value = (size_t)r->ncpus * sizeof(struct drop_value);
 	unsigned int torn;
@@ -389,14 +397,18 @@ int counters_forget_netns(struct counters_reader *r, uint32_t netns)
 	if (torn)
 		return -EBUSY;
 	for (int i = 0; i < r->nactive; i++) {
-		if (r->slots[r->active[i]].key.netns == netns)
+		const struct drop_key *k = &r->slots[r->active[i]].key;
+
+		if (k->netns == netns && k->netns_id == netns_id)
 			return -EBUSY;
 	}
 
-	removed = forget_in_map(r, r->maps.counters, sizeof(struct drop_key), pcpu_value, netns);
+	removed = forget_in_map(r, r->maps.counters, sizeof(struct drop_key), pcpu_value, netns,
+				netns_id);
 	if (removed < 0)
 		return removed;
-	forget_in_map(r, r->maps.devices, sizeof(struct dev_key), sizeof(struct dev_info), netns);
+	forget_in_map(r, r->maps.devices, sizeof(struct dev_key), sizeof(struct dev_info), netns,
+		      netns_id);
 	return removed;
 }
 

@@ -30,7 +30,7 @@ struct counters_snapshot {
 	size_t nrows, rows_cap;
 	struct overflow_row *overflow;
 	size_t noverflow, overflow_cap;
-	struct device_row *devices; /* sorted by (netns, ifindex) */
+	struct device_row *devices; /* sorted by (netns, netns_id, ifindex) */
 	size_t ndevices, devices_cap;
 	uint64_t stats[DROPMON_STAT_MAX];
 };
@@ -45,17 +45,20 @@ void counters_reader_free(struct counters_reader *r);
 int counters_read(struct counters_reader *r, struct counters_snapshot *snap);
 /* Only the program's own statistics (enum dropmon_stat), summed over CPUs. */
 int counters_read_stats(struct counters_reader *r, uint64_t stats[DROPMON_STAT_MAX]);
-/* The name recorded in the kernel for (netns, ifindex), or NULL. */
+/* The name recorded in the kernel for the device of that namespace (inode
+ * and drop_key.netns_id), or NULL. */
 const char *counters_device_name(const struct counters_snapshot *snap, uint32_t netns,
-				 uint32_t ifindex);
-/* Removes every counter and device entry of a netns from the kernel maps.
+				 uint64_t netns_id, uint32_t ifindex);
+/* Removes every counter and device entry of a netns (its inode and
+ * drop_key.netns_id: another namespace may have the same inode by now) from
+ * the kernel maps.
  * Returns the number of counter entries removed, or a negative errno:
  * -EBUSY (nothing removed; try again later) while a CPU's last-key slot
  * still caches a key of that netns or is being switched. A cached key must
  * not be deleted under the BPF program: it keeps counting into the slot
  * without a hash entry, and the counts would be lost if the netns inode is
  * reused by a new namespace with the same key. */
-int counters_forget_netns(struct counters_reader *r, uint32_t netns);
+int counters_forget_netns(struct counters_reader *r, uint32_t netns, uint64_t netns_id);
 void counters_snapshot_free(struct counters_snapshot *snap);
 
 #endif

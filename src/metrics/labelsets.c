@@ -25,13 +25,13 @@ struct labelsets {
 static bool same_series(const struct labelset_id *a, const struct labelset_id *b)
 {
 	return a->func_key == b->func_key && a->reason == b->reason && a->ifindex == b->ifindex &&
-	       a->netns == b->netns;
+	       a->netns == b->netns && a->netns_gen == b->netns_gen;
 }
 
 static size_t slot_of(const struct labelset_id *id, size_t cap)
 {
-	uint64_t h =
-	    id->func_key ^ ((uint64_t)id->reason << 32 | id->ifindex) ^ ((uint64_t)id->netns << 17);
+	uint64_t h = id->func_key ^ ((uint64_t)id->reason << 32 | id->ifindex) ^
+		     ((uint64_t)id->netns << 17) ^ ((uint64_t)id->netns_gen << 49);
 
 	h *= 0x9e3779b97f4a7c15ull; /* Fibonacci hashing spreads close keys */
 	return (size_t)(h >> 32) & (cap - 1);

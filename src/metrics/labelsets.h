@@ -15,6 +15,7 @@ struct labelset_id {
 	uint32_t reason;
 	uint32_t ifindex;
 	uint32_t netns;
+	uint32_t netns_gen; /* N of the netns label "INODE-N" (series.c) */
 	char device[16];
 };
 

@@ -40,11 +40,18 @@ static const char *device_fallback(uint32_t netns, uint32_t ifindex, char *buf, 
 	return NULL;
 }
 
-static int forget_netns(uint32_t inode, void *ctx)
+static int forget_netns(uint32_t inode, uint64_t netns_id, void *ctx)
 {
 	struct scrape *c = ctx;
 
-	return counters_forget_netns(c->reader, inode);
+	return counters_forget_netns(c->reader, inode, netns_id);
+}
+
+static uint32_t netns_gen(uint32_t inode, uint64_t netns_id, void *ctx)
+{
+	const struct scrape *c = ctx;
+
+	return netns_expiry_gen(c->netns, inode, netns_id);
 }
 
 int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape **out, char *msg,
@@ -60,6 +67,7 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 		.ksyms_check_s = (double)opts->netns_refresh_s,
 		.reasons = opts->reasons,
 		.device_fallback = device_fallback,
+		.netns_gen = netns_gen,
 	};
 	struct scrape *c;
 	int err;
@@ -79,6 +87,7 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 	c->opts = *opts;
 	step = "reading /proc/kallsyms";
 	sopts.device_ctx = c;
+	sopts.netns_ctx = c;
 	err = series_new(&sopts, monotonic_s(), &c->series);
 	if (err)
 		goto fail;

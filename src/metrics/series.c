@@ -22,8 +22,10 @@ struct series {
 	uint32_t reason;
 	uint32_t ifindex;
 	uint32_t netns;
-	uint64_t func_key; /* ksym address, or the raw location when unknown */
-	const char *func;  /* NULL when unknown */
+	uint32_t netns_gen; /* N of the label "INODE-N"; 1: the inode alone */
+	uint64_t netns_id;  /* drop_key.netns_id: which namespace of that inode */
+	uint64_t func_key;  /* ksym address, or the raw location when unknown */
+	const char *func;   /* NULL when unknown */
 	struct drop_value value;
 	const char *labels; /* its rendered label set */
 	size_t labels_at;   /* where it is in scratch, when not cached */
@@ -104,6 +106,8 @@ static int cmp_series(const void *pa, const void *pb)
 		return a->ifindex < b->ifindex ? -1 : 1;
 	if (a->netns != b->netns)
 		return a->netns < b->netns ? -1 : 1;
+	if (a->netns_id != b->netns_id)
+		return a->netns_id < b->netns_id ? -1 : 1;
 	if (a->func_key != b->func_key)
 		return a->func_key < b->func_key ? -1 : 1;
 	return 0;
@@ -124,6 +128,11 @@ static ssize_t aggregate(struct series_set *s, const struct counters_snapshot *s
 		se->reason = row->key.reason;
 		se->ifindex = row->key.ifindex;
 		se->netns = row->key.netns;
+		se->netns_id = row->key.netns_id;
+		se->netns_gen = 1;
+		if (row->key.netns && s->opts.netns_gen)
+			se->netns_gen =
+			    s->opts.netns_gen(row->key.netns, row->key.netns_id, s->opts.netns_ctx);
 		se->func_key = sym ? sym->addr : row->key.location;
 		se->func = sym ? sym->name : NULL;
 		se->value = row->value;
@@ -146,7 +155,7 @@ struct series_labels {
 	char reason[96];
 	char device[IF_NAMESIZE]; /* device_fallback only */
 	char ifindex[STRBUF_U64_SIZE];
-	char netns[STRBUF_U64_SIZE];
+	char netns[24]; /* "INODE-N", as netns_expiry_label() */
 	char func[32];
 	struct expo_label labels[5];
 };
@@ -160,7 +169,7 @@ static void fill_labels(struct series_set *s, const struct series *se, struct se
 	l->netns[0] = '\0';
 	if (se->ifindex) {
 		strbuf_fmt_u64(l->ifindex, se->ifindex);
-		dev = counters_device_name(s->snap, se->netns, se->ifindex);
+		dev = counters_device_name(s->snap, se->netns, se->netns_id, se->ifindex);
 		/* Fallback for a key created before the name was recorded. */
 		if (!dev && s->opts.device_fallback)
 			dev = s->opts.device_fallback(se->netns, se->ifindex, l->device,
@@ -168,7 +177,10 @@ static void fill_labels(struct series_set *s, const struct series *se, struct se
 		if (!dev)
 			dev = "";
 	}
-	if (se->netns)
+	if (se->netns && se->netns_gen > 1)
+		snprintf(l->netns, sizeof(l->netns), "%" PRIu32 "-%" PRIu32, se->netns,
+			 se->netns_gen);
+	else if (se->netns)
 		strbuf_fmt_u64(l->netns, se->netns);
 	if (!se->func)
 		snprintf(l->func, sizeof(l->func), "0x%" PRIx64, se->func_key);
@@ -201,9 +213,11 @@ static int render_labelsets(struct series_set *s)
 			.reason = se->reason,
 			.ifindex = se->ifindex,
 			.netns = se->netns,
+			.netns_gen = se->netns_gen,
 		};
-		const char *dev =
-		    se->ifindex ? counters_device_name(s->snap, se->netns, se->ifindex) : "";
+		const char *dev = se->ifindex ? counters_device_name(s->snap, se->netns,
+								     se->netns_id, se->ifindex)
+					      : "";
 		size_t start = s->scratch.len;
 
 		se->labels = NULL;

@@ -22,6 +22,10 @@ struct reasons;
  * created before its name was), written into buf (IF_NAMESIZE bytes);
  * returns buf, or NULL when it cannot be known. */
 typedef const char *(*series_device_fn)(uint32_t netns, uint32_t ifindex, char *buf, void *ctx);
+/* N of the netns label "INODE-N" of a namespace (inode, drop_key.netns_id)
+ * that reused the inode of one still shown (netns_expiry_gen()); 1: the
+ * inode alone. */
+typedef uint32_t (*series_netns_fn)(uint32_t netns, uint64_t netns_id, void *ctx);
 
 struct series_opts {
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */
@@ -32,6 +36,8 @@ struct series_opts {
 	struct reasons *reasons;
 	series_device_fn device_fallback; /* NULL: no fallback */
 	void *device_ctx;
+	series_netns_fn netns_gen; /* NULL: every label is the inode alone */
+	void *netns_ctx;
 };
 
 struct series_set;

@@ -26,17 +26,26 @@ static inline void *fixture_grow(void *arr, size_t n, size_t size)
 	return p;
 }
 
-static inline void snap_row(struct counters_snapshot *s, uint64_t location, uint32_t reason,
-			    uint32_t ifindex, uint32_t netns, uint64_t packets, uint64_t bytes)
+/* A row of the namespace (netns, id): id is drop_key.netns_id. */
+static inline void snap_row_id(struct counters_snapshot *s, uint64_t location, uint32_t reason,
+			       uint32_t ifindex, uint32_t netns, uint64_t id, uint64_t packets,
+			       uint64_t bytes)
 {
 	s->rows = fixture_grow(s->rows, s->nrows, sizeof(*s->rows));
 	s->rows[s->nrows++] = (struct counter_row){
 		.key = { .location = location,
+			 .netns_id = id,
 			 .reason = reason,
 			 .ifindex = ifindex,
 			 .netns = netns },
 		.value = { .packets = packets, .bytes = bytes },
 	};
+}
+
+static inline void snap_row(struct counters_snapshot *s, uint64_t location, uint32_t reason,
+			    uint32_t ifindex, uint32_t netns, uint64_t packets, uint64_t bytes)
+{
+	snap_row_id(s, location, reason, ifindex, netns, 0, packets, bytes);
 }
 
 static inline void snap_overflow(struct counters_snapshot *s, uint32_t reason, uint64_t packets,
@@ -49,39 +58,51 @@ static inline void snap_overflow(struct counters_snapshot *s, uint32_t reason, u
 	};
 }
 
-/* Keeps devices sorted by (netns, ifindex), as counters_read() does. */
-static inline void snap_device(struct counters_snapshot *s, uint32_t netns, uint32_t ifindex,
-			       const char *name)
+/* Keeps devices sorted by (netns, netns_id, ifindex), as counters_read()
+ * does. */
+static inline void snap_device_id(struct counters_snapshot *s, uint32_t netns, uint64_t id,
+				  uint32_t ifindex, const char *name)
 {
 	size_t pos = 0;
 
 	s->devices = fixture_grow(s->devices, s->ndevices, sizeof(*s->devices));
-	while (pos < s->ndevices &&
-	       (s->devices[pos].key.netns < netns ||
-		(s->devices[pos].key.netns == netns && s->devices[pos].key.ifindex < ifindex)))
+	while (pos < s->ndevices) {
+		const struct dev_key *k = &s->devices[pos].key;
+
+		if (k->netns > netns || (k->netns == netns && k->netns_id > id) ||
+		    (k->netns == netns && k->netns_id == id && k->ifindex >= ifindex))
+			break;
 		pos++;
+	}
 	memmove(&s->devices[pos + 1], &s->devices[pos], (s->ndevices - pos) * sizeof(*s->devices));
 	memset(&s->devices[pos], 0, sizeof(*s->devices));
 	s->devices[pos].key.netns = netns;
+	s->devices[pos].key.netns_id = id;
 	s->devices[pos].key.ifindex = ifindex;
 	snprintf(s->devices[pos].info.name, sizeof(s->devices[pos].info.name), "%s", name);
 	s->ndevices++;
 }
 
+static inline void snap_device(struct counters_snapshot *s, uint32_t netns, uint32_t ifindex,
+			       const char *name)
+{
+	snap_device_id(s, netns, 0, ifindex, name);
+}
+
 /* What counters_forget_netns() does to the maps (every counter and device
- * entry of the netns removed), done to a snapshot: returns the number of
+ * entry of the namespace removed), done to a snapshot: returns the number of
  * counter rows removed. */
-static inline int snap_forget_netns(struct counters_snapshot *s, uint32_t netns)
+static inline int snap_forget_netns(struct counters_snapshot *s, uint32_t netns, uint64_t id)
 {
 	size_t i, n = 0, removed;
 
 	for (i = 0; i < s->nrows; i++)
-		if (s->rows[i].key.netns != netns)
+		if (s->rows[i].key.netns != netns || s->rows[i].key.netns_id != id)
 			s->rows[n++] = s->rows[i];
 	removed = s->nrows - n;
 	s->nrows = n;
 	for (i = 0, n = 0; i < s->ndevices; i++)
-		if (s->devices[i].key.netns != netns)
+		if (s->devices[i].key.netns != netns || s->devices[i].key.netns_id != id)
 			s->devices[n++] = s->devices[i];
 	s->ndevices = n;
 	return (int)removed;

@@ -61,6 +61,24 @@ static void test_put_get(void **state)
 	labelsets_free(NULL);
 }
 
+/* Two namespaces with one inode (netns label "INODE" and "INODE-2") are two
+ * series, each with its own label set. */
+static void test_netns_gen(void **state)
+{
+	struct labelsets *ls = new_labelsets();
+	struct labelset_id first = make_id(4, "lo"), second = make_id(4, "lo");
+
+	(void)state;
+	first.netns_gen = 1;
+	second.netns_gen = 2;
+	labelsets_put(ls, &first, "{netns=\"1\"}", 11);
+	labelsets_put(ls, &second, "{netns=\"1-2\"}", 13);
+	assert_int_equal(labelsets_count(ls), 2);
+	expect_hit(ls, &first, "{netns=\"1\"}");
+	expect_hit(ls, &second, "{netns=\"1-2\"}");
+	labelsets_free(ls);
+}
+
 static void test_device_change(void **state)
 {
 	struct labelsets *ls = new_labelsets();
@@ -155,9 +173,8 @@ static void test_many_and_clear(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_put_get),
-		cmocka_unit_test(test_device_change),
-		cmocka_unit_test(test_rounds),
+		cmocka_unit_test(test_put_get),	       cmocka_unit_test(test_netns_gen),
+		cmocka_unit_test(test_device_change),  cmocka_unit_test(test_rounds),
 		cmocka_unit_test(test_many_and_clear),
 	};
 

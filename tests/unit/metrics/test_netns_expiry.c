@@ -48,6 +48,7 @@ struct fixture {
 	/* forget hook: its calls, and what it answers */
 	unsigned int forgets;
 	uint32_t forgot;
+	uint64_t forgot_id;
 	int busy_left; /* answer -EBUSY this many times */
 	int fail_with; /* else, when nonzero, this error once */
 	struct counters_snapshot snap;
@@ -79,12 +80,13 @@ static int scan(void *ctx, struct netns_table **out)
 	return 0;
 }
 
-static int forget(uint32_t inode, void *ctx)
+static int forget(uint32_t inode, uint64_t id, void *ctx)
 {
 	struct fixture *fx = ctx;
 
 	fx->forgets++;
 	fx->forgot = inode;
+	fx->forgot_id = id;
 	if (fx->busy_left > 0) {
 		fx->busy_left--;
 		return -EBUSY;
@@ -95,7 +97,7 @@ static int forget(uint32_t inode, void *ctx)
 		fx->fail_with = 0;
 		return err;
 	}
-	return snap_forget_netns(&fx->snap, inode);
+	return snap_forget_netns(&fx->snap, inode, id);
 }
 
 static int setup(void **state)
@@ -187,11 +189,11 @@ static void test_names(void **state)
 	set_alive(fx, 2, renamed);
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 104.9));
 	assert_int_equal(fx->scans, 1);
-	assert_string_equal(netns_expiry_name(fx->x, NS_B), "red");
+	assert_string_equal(netns_expiry_name(fx->x, NS_B, 0), "red");
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 105));
 	assert_int_equal(fx->scans, 2);
-	assert_string_equal(netns_expiry_name(fx->x, NS_B), "green");
-	assert_null(netns_expiry_name(fx->x, 0));
+	assert_string_equal(netns_expiry_name(fx->x, NS_B, 0), "green");
+	assert_null(netns_expiry_name(fx->x, 0, 0));
 	assert_int_equal(fx->forgets, 0);
 }
 
@@ -214,7 +216,7 @@ static void test_grace_then_forget(void **state)
 	/* Seen gone at the scan of 110: the grace period runs from there. */
 	for (t = 110; t < 110 + GRACE; t += 1) {
 		assert_false(netns_expiry_update(fx->x, &fx->snap, t));
-		assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+		assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), "blue");
 	}
 	assert_int_equal(fx->forgets, 0);
 	assert_int_equal(fx->snap.nrows, 3);
@@ -226,7 +228,7 @@ static void test_grace_then_forget(void **state)
 	assert_int_equal(fx->forgets, 1);
 	assert_int_equal(fx->forgot, NS_A);
 	assert_int_equal(fx->snap.nrows, 1);
-	assert_null(netns_expiry_name(fx->x, NS_A));
+	assert_null(netns_expiry_name(fx->x, NS_A, 0));
 	assert_string_equal(render_info(fx),
 			    INFO_HEAD "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
 	/* Forgotten once only. */
@@ -258,7 +260,7 @@ static void test_rescan_before_forget(void **state)
 	assert_int_equal(fx->forgets, 0);
 	/* Alive from then on: no removal a grace period after 110 either. */
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 145));
-	assert_string_equal(netns_expiry_name(fx->x, NS_A), "new");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), "new");
 	/* Gone again at 150: a whole new grace period from there. */
 	set_alive(fx, 1, only_b);
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 150));
@@ -287,7 +289,7 @@ static void test_busy_retried(void **state)
 	fx->busy_left = 2;
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 140));
 	assert_int_equal(fx->forgets, 1);
-	assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), "blue");
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 144.9));
 	assert_int_equal(fx->forgets, 1);
 	/* Busy again at 145: postponed to 150. */
@@ -308,11 +310,12 @@ static void test_busy_retried(void **state)
 	assert_int_equal(fx->forgets, 4);
 	assert_int_equal(fx->forgot, NS_A);
 	assert_int_equal(fx->snap.nrows, 1);
-	assert_null(netns_expiry_name(fx->x, NS_A));
+	assert_null(netns_expiry_name(fx->x, NS_A, 0));
 }
 
-/* Without any table (the first scan failed) nothing is tracked or
- * removed; the next update scans again. */
+/* Without any table (the first scan failed) namespaces are tracked (their
+ * labels must not depend on /proc) but unnamed, and nothing is removed;
+ * the next update scans again. */
 static void test_scan_fails(void **state)
 {
 	struct fixture *fx = *state;
@@ -329,12 +332,13 @@ static void test_scan_fails(void **state)
 	fx->scan_fails = true;
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
 	assert_null(netns_expiry_table(fx->x));
-	assert_int_equal(netns_expiry_count(fx->x), 0);
-	assert_string_equal(render_info(fx), INFO_HEAD);
+	assert_int_equal(netns_expiry_count(fx->x), 1);
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"\"} 1\n");
 	fx->scan_fails = false;
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100.5));
 	assert_int_equal(fx->scans, 2);
-	assert_string_equal(netns_expiry_name(fx->x, NS_A), "blue");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), "blue");
 }
 
 /* The scrape's order, on the test's snapshot: update (re-read when it
@@ -388,6 +392,186 @@ static void test_series_expire(void **state)
 	reasons_free(r);
 }
 
+#define ID_A1 0x1001ull
+#define ID_A2 0x1002ull
+#define ID_A3 0x1003ull
+#define ID_A4 0x1004ull
+
+/* A namespace that reused the inode of one still known is another
+ * namespace: its own entry, the label "INODE-2", its own name; the first
+ * is gone from the moment the second is seen, though the inode is alive,
+ * and is forgotten (by its id) a grace period later while the second
+ * stays. */
+static void test_reuse_labels(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive first[] = { { NS_A, "blue" } };
+	const struct alive second[] = { { NS_A, "green" } };
+	char label[NETNS_LABEL_SIZE];
+
+	set_alive(fx, 1, first);
+	snap_row_id(&fx->snap, DO_WORK, 3, 1, NS_A, ID_A1, 5, 5);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A1, label), "4026532100");
+	assert_int_equal(netns_expiry_gen(fx->x, NS_A, ID_A1), 1);
+
+	/* Long before the next periodic scan: the reuse itself rescans, so
+	 * the new namespace is not named after the old one. */
+	set_alive(fx, 1, second);
+	snap_row_id(&fx->snap, DO_WORK, 3, 1, NS_A, ID_A2, 7, 7);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 101));
+	assert_int_equal(fx->scans, 2);
+	assert_int_equal(netns_expiry_count(fx->x), 2);
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A2, label), "4026532100-2");
+	assert_int_equal(netns_expiry_gen(fx->x, NS_A, ID_A2), 2);
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, ID_A1), "blue");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, ID_A2), "green");
+	assert_string_equal(render_info(fx), INFO_HEAD
+			    "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
+			    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"} 1\n");
+
+	/* The grace period of the first runs from 101, alive inode or not. */
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 101 + GRACE - 0.5));
+	assert_int_equal(fx->forgets, 0);
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 101 + GRACE));
+	assert_int_equal(fx->forgets, 1);
+	assert_int_equal(fx->forgot, NS_A);
+	assert_int_equal(fx->forgot_id, ID_A1);
+	assert_int_equal(fx->snap.nrows, 1);
+	assert_null(netns_expiry_name(fx->x, NS_A, ID_A1));
+	/* The second keeps its label: it never moves while it is shown. */
+	assert_string_equal(render_info(fx), INFO_HEAD
+			    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"} 1\n");
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 200));
+	assert_int_equal(fx->forgets, 1);
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A2, label), "4026532100-2");
+}
+
+/* Namespaces first seen in the same update are taken in the order of their
+ * id (net_cookie grows with each namespace): the last one is the one that
+ * can be alive, and gets the name; the earlier one was never seen alive. */
+static void test_reuse_same_update(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive a[] = { { NS_A, "green" }, { NS_B, "red" } };
+	char label[NETNS_LABEL_SIZE];
+
+	set_alive(fx, 2, a);
+	/* Row order says nothing: the id does. */
+	snap_row_id(&fx->snap, DO_WORK, 3, 1, NS_A, ID_A2, 1, 1);
+	snap_row_id(&fx->snap, DO_WORK, 3, 1, NS_B, ID_A1, 1, 1);
+	snap_row_id(&fx->snap, DO_WORK, 3, 1, NS_A, ID_A1, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A1, label), "4026532100");
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A2, label), "4026532100-2");
+	/* Another inode numbers on its own. */
+	assert_string_equal(netns_expiry_label(fx->x, NS_B, ID_A1, label), "4026532200");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, ID_A1), "");
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, ID_A2), "green");
+	assert_string_equal(netns_expiry_label(fx->x, 0, 0, label), "");
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 100 + GRACE));
+	assert_int_equal(fx->forgets, 1);
+	assert_int_equal(fx->forgot_id, ID_A1);
+	assert_int_equal(netns_expiry_count(fx->x), 2);
+}
+
+/* The numbers of an inode only grow while any namespace with it is known,
+ * so that no label value passes from one namespace to another while either
+ * is shown; once none is, the next namespace is the inode alone again. */
+static void test_reuse_numbers(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive a[] = { { NS_A, "ns" } };
+	char label[NETNS_LABEL_SIZE];
+	uint64_t ids[] = { ID_A1, ID_A2, ID_A3 };
+
+	set_alive(fx, 1, a);
+	for (size_t i = 0; i < 3; i++) {
+		snap_row_id(&fx->snap, DO_WORK, 3, 1, NS_A, ids[i], 1, 1);
+		assert_false(netns_expiry_update(fx->x, &fx->snap, 100 + (double)i));
+	}
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A3, label), "4026532100-3");
+	/* The first two expire; the third (the last, alive) stays. */
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 102 + GRACE));
+	assert_int_equal(fx->forgets, 2);
+	assert_int_equal(netns_expiry_count(fx->x), 1);
+	/* A fourth: 4, not the 1 or 2 freed. */
+	snap_row_id(&fx->snap, DO_WORK, 3, 1, NS_A, ID_A4, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 200));
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A4, label), "4026532100-4");
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A3, label), "4026532100-3");
+	/* The third went when the fourth came (200); the fourth is gone at
+	 * 300. All gone: the next one is the inode alone. */
+	set_alive(fx, 0, a);
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 300));
+	assert_int_equal(netns_expiry_count(fx->x), 1);
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 300 + GRACE));
+	assert_int_equal(netns_expiry_count(fx->x), 0);
+	assert_int_equal(fx->snap.nrows, 0);
+	set_alive(fx, 1, a);
+	snap_row_id(&fx->snap, DO_WORK, 3, 1, NS_A, ID_A1 + 100, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 400));
+	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A1 + 100, label), "4026532100");
+}
+
+static uint32_t gen_of(uint32_t inode, uint64_t id, void *ctx)
+{
+	return netns_expiry_gen(ctx, inode, id);
+}
+
+/* Through series: the rows of two namespaces with one inode are two series
+ * (never summed), each with its own label and device name, scrape after
+ * scrape (both cached, the cache never handing one the other's labels);
+ * once the first expires, the second's label stays. */
+static void test_reuse_series(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive first[] = { { NS_A, "blue" } };
+	const struct alive second[] = { { NS_A, "green" } };
+	struct reasons *r = fixture_reasons(fx->dir);
+	struct series_opts so = {
+		.kallsyms_path = FIXTURES "/ksyms/basic",
+		.reasons = r,
+		.netns_gen = gen_of,
+		.netns_ctx = fx->x,
+	};
+	struct series_set *set = NULL;
+	const char *a_line = "dropmon_drops_total{reason=\"NO_SOCKET\",device=\"veth-a\","
+			     "ifindex=\"7\",netns=\"4026532100\",function=\"do_work\"} 3\n";
+	const char *b_line = "dropmon_drops_total{reason=\"NO_SOCKET\",device=\"veth-b\","
+			     "ifindex=\"7\",netns=\"4026532100-2\",function=\"do_work\"} 5\n";
+	struct expo e;
+
+	assert_int_equal(series_new(&so, 0, &set), 0);
+	set_alive(fx, 1, first);
+	snap_device_id(&fx->snap, NS_A, ID_A1, 7, "veth-a");
+	snap_row_id(&fx->snap, DO_WORK + 1, R_NO_SOCKET, 7, NS_A, ID_A1, 1, 1);
+	snap_row_id(&fx->snap, DO_WORK + 2, R_NO_SOCKET, 7, NS_A, ID_A1, 2, 2);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	set_alive(fx, 1, second);
+	snap_device_id(&fx->snap, NS_A, ID_A2, 7, "veth-b");
+	snap_row_id(&fx->snap, DO_WORK, R_NO_SOCKET, 7, NS_A, ID_A2, 5, 5);
+	for (double t = 101; t <= 101 + GRACE + 5; t += 2.5) {
+		bool removed = netns_expiry_update(fx->x, &fx->snap, t);
+
+		assert_true(removed == (t >= 101 + GRACE && t < 101 + GRACE + 2.5));
+		assert_int_equal(series_build(set, &fx->snap), t < 101 + GRACE ? 2 : 1);
+		strbuf_reset(&fx->out);
+		expo_init(&e, &fx->out, EXPO_TEXT);
+		series_render(set, &e);
+		assert_int_equal(fx->out.err, 0);
+		assert_non_null(strstr(fx->out.buf, b_line));
+		/* Both cached, each under its own label. */
+		assert_int_equal(series_cached(set), t < 101 + GRACE ? 2 : 1);
+		if (t < 101 + GRACE)
+			assert_non_null(strstr(fx->out.buf, a_line));
+		else
+			assert_null(strstr(fx->out.buf, "netns=\"4026532100\""));
+	}
+	series_free(set);
+	reasons_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +581,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_labels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_same_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_series, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
