@@ -31,9 +31,11 @@
 /* How often the watchdog looks at the connections that are not in a
  * request: the header deadline holds to within this. */
 #define WATCH_TICK_MS 100
-/* Connections libmicrohttpd may hold beyond --web.max-connections: see
- * conn_evict(). */
-#define EVICT_SPARE 8
+/* Connections libmicrohttpd may hold beyond --web.max-connections (8 and a
+ * quarter more): the ones conn_evict() closed until their threads are gone,
+ * so that a flood of new connections, each closing another, leaves room
+ * for the next. Beyond it libmicrohttpd refuses at once. */
+#define EVICT_SPARE(limit) (8 + (size_t)(limit) / 4)
 
 /* Where a connection is, for the header deadline and for eviction. */
 enum conn_state {
@@ -725,7 +727,7 @@ static int gen_start(const struct http_opts *opts, const struct http_server *ser
 	g->untracked = (struct http_conn){ .gen = g, .fd = -1, .state = CONN_CLOSING };
 	/* libmicrohttpd may hold a few more connections than are served: the
 	 * one that just came, while those it pushed out wind down. */
-	g->nslots = (size_t)opts->connection_limit + EVICT_SPARE;
+	g->nslots = (size_t)opts->connection_limit + EVICT_SPARE(opts->connection_limit);
 	g->conns = calloc(g->nslots, sizeof(*g->conns));
 	if (!g->conns) {
 		err = -ENOMEM;
