@@ -73,7 +73,7 @@ struct http_gen {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct http_conn *conns;
-	size_t nslots;		    /* libmicrohttpd's own limit: it never has more */
+	size_t nslots;		    /* each daemon's libmicrohttpd limit */
 	size_t nconns;		    /* slots in use */
 	struct http_conn untracked; /* for a connection that found no slot */
 	pthread_t watchdog;
@@ -312,9 +312,12 @@ static void connection_notify(void *cls, struct MHD_Connection *conn, void **soc
 			break;
 		}
 	}
-	if (c == &s->untracked && ci) /* cannot happen: libmicrohttpd's limit is nslots */
+	/* Each daemon's own limit is nslots; the daemons of several listening
+	 * sockets share the slots, and --web.max-connections is over them all. */
+	if (c == &s->untracked && ci) {
+		pr_debug("closing a connection: every slot is closing\n");
 		shutdown(ci->connect_fd, SHUT_RDWR);
-	else if (s->nconns > s->opts.connection_limit)
+	} else if (s->nconns > s->opts.connection_limit)
 		conn_evict(s);
 	if (s->nconns == 1)
 		pthread_cond_signal(&s->wake);
