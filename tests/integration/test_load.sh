@@ -10,8 +10,8 @@ require_kernel
 SCRAPERS=60 # 6 source addresses of 10 each: within the per-address 16, and
 ADDRS=6     # within the 64 slots, so that none is pushed out
 # Scaled under emulation, within ctest's 300 s for the whole test.
-FLOOD_S=$(($(scaled 20) < 60 ? $(scaled 20) : 60))
-WARMUP_S=$((FLOOD_S / 4))
+FLOOD_S=$(($(scaled 30) < 90 ? $(scaled 30) : 90))
+WARMUP_S=$((FLOOD_S / 3))
 
 C="${TAG}c"
 netns_add "$C"
@@ -84,7 +84,7 @@ expect_eq "final count = the kernel's UDP NoPorts" "$dropped" "$(value "$TMP/fin
 
 # Warmed up, every thread stack, allocator arena and buffer the load needs
 # exists: what grows after is kept, not reused (a leak grows with the
-# requests: over a thousand of them, 8 KiB each would break the bound).
+# requests: over the 2000 or more here, 4 KiB each would break the bound).
 # 8 MiB allows for the allocator's fragmentation across the arenas of the
 # connection threads (about 130 KiB for each of the 60 concurrent ones),
 # and ASan's quarantine.
