@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "log.h"
 #include "opts.h"
+#include "parse.h"
 #include "privs.h"
 #include "reasons.h"
 #include "scrape.h"
@@ -29,7 +30,7 @@
 #define DEFAULT_LISTEN ":9612"
 #define DEFAULT_TELEMETRY_PATH "/metrics"
 #define MAX_LISTEN 16
-#define MAP_SIZE_MAX (1u << 24)
+#define DEFAULT_MAP_SIZE 16384
 
 _Static_assert(MAX_LISTEN <= OPTS_LIST_MAX, "--web.listen-address: too many for opts");
 
@@ -42,7 +43,8 @@ struct serve_config {
 	bool debug;
 	uint64_t debug_rate, debug_burst, debug_recent, debug_memory, debug_max_seconds;
 	const char *web_config_file;
-	uint64_t max_connections, max_connections_per_ip, connection_timeout_s, max_request_bytes;
+	uint64_t max_connections, max_connections_per_ip, connection_timeout_s, header_timeout_s;
+	uint64_t max_request_bytes;
 	const char *user; /* NULL: stay root */
 	uid_t uid;
 	gid_t gid;
@@ -161,6 +163,30 @@ static int parse_user(const struct opts_entry *e, const char *arg, void *data)
 	return 0;
 }
 
+/* What the maps cost depends on the CPUs: the error says it for the value
+ * asked, on this machine. */
+static int parse_map_size(const struct opts_entry *e, const char *arg, void *cfg)
+{
+	uint64_t n;
+
+	(void)e;
+	if (parse_u64(arg, 1, UINT32_MAX, &n) == 0 && n <= LOADER_MAP_SIZE_MAX) {
+		((struct serve_config *)cfg)->map_size = (uint32_t)n;
+		return 0;
+	}
+	if (parse_u64(arg, 1, UINT64_MAX, &n) == 0)
+		pr_err("--bpf.map-size must be from 1 to %u (got %s: each entry costs about 184 "
+		       "bytes of kernel memory plus 16 per CPU, %.0f MiB for %s on the %d CPUs "
+		       "here)\n",
+		       LOADER_MAP_SIZE_MAX, arg,
+		       (double)n * (184.0 + 16.0 * loader_possible_cpus()) / (1 << 20), arg,
+		       loader_possible_cpus());
+	else
+		pr_err("--bpf.map-size must be a number from 1 to %u (got '%s')\n",
+		       LOADER_MAP_SIZE_MAX, arg);
+	return -EINVAL;
+}
+
 static int print_version(const struct opts_entry *e, const char *arg, void *cfg)
 {
 	(void)e;
@@ -201,14 +227,18 @@ static const struct opts_entry serve_flags[] = {
 	  .min = 1,
 	  .max = 10000,
 	  .def = "64",
-	  .help = "connections served at once" },
+	  .help = "connections served at once; one more closes the\n"
+		  "one that has waited longest outside a request\n"
+		  "(sending headers, or idle): answers in progress\n"
+		  "are never cut" },
 	{ .name = "web.max-connections-per-ip",
 	  SERVE(U64, max_connections_per_ip),
 	  .arg = "N",
 	  .min = 1,
 	  .max = 10000,
 	  .def = "16",
-	  .help = "of those, from one address" },
+	  .help = "of those, from one address; more are\n"
+		  "refused" },
 	{ .name = "web.max-request-bytes",
 	  SERVE(U64, max_request_bytes),
 	  .arg = "N",
@@ -216,7 +246,9 @@ static const struct opts_entry serve_flags[] = {
 	  .max = 1 << 20,
 	  .def = "32768",
 	  .help = "memory per connection; a request whose line\n"
-		  "and headers do not fit gets 431" },
+		  "and headers do not fit gets 431; URIs over\n"
+		  "4096 bytes or 32 query parameters\n"
+		  "get 414" },
 	{ .name = "web.connection-timeout",
 	  SERVE(DURATION, connection_timeout_s),
 	  .arg = "DUR",
@@ -225,6 +257,17 @@ static const struct opts_entry serve_flags[] = {
 	  .def = "30s",
 	  .must = "be a duration from 1s to 1h",
 	  .help = "close a connection idle this long" },
+	{ .name = "web.header-timeout",
+	  SERVE(DURATION, header_timeout_s),
+	  .arg = "DUR",
+	  .min = 1,
+	  .max = 3600,
+	  .def = "10s",
+	  .must = "be a duration from 1s to 1h",
+	  .help = "close a connection that has not sent its whole\n"
+		  "request line and headers this long after it\n"
+		  "opened (or after the first byte of its next\n"
+		  "request), however slowly it keeps on" },
 	{ .name = "user",
 	  .kind = OPTS_CUSTOM,
 	  .parse = parse_user,
@@ -233,14 +276,16 @@ static const struct opts_entry serve_flags[] = {
 		  "CAP_SYSLOG and CAP_SYS_PTRACE (default: stay as\n"
 		  "started)" },
 	{ .name = "bpf.map-size",
-	  SERVE(U32, map_size),
+	  .kind = OPTS_CUSTOM,
+	  .parse = parse_map_size,
 	  .arg = "N",
-	  .min = 1,
-	  .max = MAP_SIZE_MAX,
 	  .def = "16384",
 	  .help = "counter map entries, one per (reason, device,\n"
-		  "netns, dropping location); drops beyond it are\n"
-		  "still counted, by reason only" },
+		  "netns, dropping location), at most 1048576;\n"
+		  "drops beyond it are still counted, by reason\n"
+		  "only; each costs about 184 bytes of kernel\n"
+		  "memory plus 16 per CPU: 16384 on 8 CPUs take\n"
+		  "5 MiB" },
 	{ .name = "bpf.force-raw-tp",
 	  SERVE(FLAG, force_raw_tp),
 	  .help = "attach with raw_tp even where tp_btf works" },
@@ -314,14 +359,20 @@ static const struct opts_cmd serve_cmd = {
 
 static void explain_listen_error(const char *addr, int err)
 {
-	if (err == -EINVAL)
-		pr_err("--web.listen-address '%s' is not HOST:PORT, :PORT or [IPV6]:PORT\n", addr);
+	if (err == -EINVAL && strncmp(addr, "[]:", 3) == 0)
+		pr_err("--web.listen-address '%s': empty brackets are no address; write :PORT "
+		       "for every address, or [IPV6]:PORT\n",
+		       addr);
+	else if (err == -EINVAL)
+		pr_err("--web.listen-address '%s' is not HOST:PORT, :PORT or [IPV6]:PORT "
+		       "(brackets hold an IPv6 address)\n",
+		       addr);
 	else if (err == -EADDRINUSE)
 		pr_err("cannot listen on %s: the port is in use (another exporter?); choose "
 		       "another with --web.listen-address\n",
 		       addr);
 	else if (err == -EADDRNOTAVAIL)
-		pr_err("cannot listen on %s: no such local address\n", addr);
+		pr_err("--web.listen-address '%s': no such local address\n", addr);
 	else
 		pr_err("cannot listen on %s: %s\n", addr, strerror(-err));
 }
@@ -364,7 +415,8 @@ static uint64_t kept_caps(const struct loader *loader)
 int cmd_serve(int argc, char **argv)
 {
 	/* The other defaults are serve_flags'. */
-	struct serve_config cfg = { .telemetry_path = DEFAULT_TELEMETRY_PATH };
+	struct serve_config cfg = { .telemetry_path = DEFAULT_TELEMETRY_PATH,
+				    .map_size = DEFAULT_MAP_SIZE };
 	struct web_config *web = NULL;
 	struct webauth *auth = NULL;
 	struct debug *debug = NULL;
@@ -378,7 +430,8 @@ int cmd_serve(int argc, char **argv)
 	struct scrape *scrape = NULL;
 	struct http_server *server = NULL;
 	enum loader_stage stage;
-	int fds[MAX_LISTEN], nfds = 0, err, sig, i;
+	int fds[MAX_LISTEN], nfds = 0, err, sig, i, usage = 0;
+	char bound[MAX_LISTEN][64];
 	uint64_t keep;
 	char msg[256];
 	sigset_t sigs;
@@ -395,6 +448,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	hopts = (struct http_opts){
 		.connection_timeout_s = (unsigned int)cfg.connection_timeout_s,
+		.header_timeout_s = (unsigned int)cfg.header_timeout_s,
 		.connection_limit = (unsigned int)cfg.max_connections,
 		.per_ip_connection_limit = (unsigned int)cfg.max_connections_per_ip,
 		.request_memory_limit = (size_t)cfg.max_request_bytes,
@@ -415,9 +469,14 @@ int cmd_serve(int argc, char **argv)
 		err = http_listen(cfg.listen.v[i]);
 		if (err < 0) {
 			explain_listen_error(cfg.listen.v[i], err);
+			/* A flag that names no address here is a usage error. */
+			usage = err == -EINVAL || err == -EADDRNOTAVAIL;
 			goto cleanup;
 		}
 		fds[nfds++] = err;
+		/* ":0" asks the kernel for a port: say which. */
+		if (http_socket_address(err, bound[i], sizeof(bound[i])))
+			snprintf(bound[i], sizeof(bound[i]), "%s", cfg.listen.v[i]);
 	}
 
 	lopts = (struct loader_opts){
@@ -435,6 +494,9 @@ int cmd_serve(int argc, char **argv)
 		cli_explain_load_error(stage, err);
 		goto cleanup;
 	}
+	pr_info("counter maps: %u entries, about %.1f MiB of kernel memory on %d CPUs\n",
+		cfg.map_size, (double)loader_map_bytes(cfg.map_size) / (1 << 20),
+		loader_possible_cpus());
 	/* One table of reason names, for the scrape and the event pump. */
 	err = reasons_load(NULL, NULL, &reasons);
 	if (err) {
@@ -512,7 +574,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	for (i = 0; i < (int)cfg.listen.n; i++)
 		pr_info("attached to skb:kfree_skb (%s); serving %s on %s%s\n",
-			loader_attach_mode(loader), cfg.telemetry_path, cfg.listen.v[i],
+			loader_attach_mode(loader), cfg.telemetry_path, bound[i],
 			tls ? " over TLS" : "");
 
 	for (;;) {
@@ -537,5 +599,5 @@ cleanup:
 		close(fds[i]);
 	webauth_free(auth);
 	web_config_free(web);
-	return err ? 1 : 0;
+	return usage ? 2 : err ? 1 : 0;
 }

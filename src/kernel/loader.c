@@ -124,6 +124,8 @@ int loader_open(const struct loader_opts *opts, struct loader **out, enum loader
 		*stage = LOADER_STAGE_BTF;
 		return err;
 	}
+	if (opts->map_size < 1 || opts->map_size > LOADER_MAP_SIZE_MAX)
+		return -E2BIG;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
@@ -200,6 +202,29 @@ const struct loader_maps *loader_maps(const struct loader *l)
 const char *loader_attach_mode(const struct loader *l)
 {
 	return l->raw_tp ? "raw_tp" : "tp_btf";
+}
+
+/* Per entry, measured on 6.1 and 6.18 (fdinfo memlock / max_entries): the
+ * per-CPU hash's element (header, 24-byte key, pointer to the values) and
+ * bucket, 96 bytes, plus its 16-byte value on each possible CPU; the device
+ * hash's element and bucket, 88 bytes. */
+#define COUNTER_ENTRY_BYTES 96
+#define COUNTER_VALUE_BYTES 16
+#define DEVICE_ENTRY_BYTES 88
+
+int loader_possible_cpus(void)
+{
+	return libbpf_num_possible_cpus();
+}
+
+uint64_t loader_map_bytes(uint32_t map_size)
+{
+	int ncpus = libbpf_num_possible_cpus();
+
+	if (ncpus <= 0)
+		return 0;
+	return (uint64_t)map_size *
+	       (COUNTER_ENTRY_BYTES + DEVICE_ENTRY_BYTES + COUNTER_VALUE_BYTES * (uint64_t)ncpus);
 }
 
 uint32_t loader_map_size(const struct loader *l)

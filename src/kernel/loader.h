@@ -21,8 +21,13 @@ struct loader_events {
 	uint32_t filter_reason;
 };
 
+/* --bpf.map-size's bound: 64 times the default, far more series than a
+ * Prometheus should take from one exporter, and already about 216 MiB of
+ * kernel memory on 2 CPUs (see loader_map_bytes). */
+#define LOADER_MAP_SIZE_MAX (1u << 20)
+
 struct loader_opts {
-	uint32_t map_size; /* counter map entries */
+	uint32_t map_size; /* counter map entries, 1 to LOADER_MAP_SIZE_MAX */
 	bool force_raw_tp; /* skip tp_btf (tests of the fallback) */
 	struct loader_events events;
 };
@@ -68,6 +73,12 @@ int loader_probe_maps(const struct loader *l);
 const struct loader_maps *loader_maps(const struct loader *l);
 const char *loader_attach_mode(const struct loader *l); /* "tp_btf" or "raw_tp" */
 uint32_t loader_map_size(const struct loader *l);
+/* The kernel memory the counter and device maps take with map_size entries
+ * each on this machine, as the kernel accounts it (fdinfo's memlock): both
+ * are preallocated, and the counters hold a value per possible CPU. 0 when
+ * the CPUs cannot be counted. */
+uint64_t loader_map_bytes(uint32_t map_size);
+int loader_possible_cpus(void); /* > 0, or a negative errno */
 int loader_prog_stats(const struct loader *l, struct loader_prog_stats *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -12,17 +13,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <linux/tcp.h> /* tcpi_bytes_received, which glibc's struct lacks */
 #include <microhttpd.h>
 
 #include "http.h"
 #include "log.h"
+#include "monotonic.h"
 #include "parse.h"
 #include "webtls.h"
 
 #define MAX_DAEMONS 16
+/* How often the watchdog looks at the connections that are not in a
+ * request: the header deadline holds to within this. */
+#define WATCH_TICK_MS 100
+/* Connections libmicrohttpd may hold beyond --web.max-connections (8 and a
+ * quarter more): the ones conn_evict() closed until their threads are gone,
+ * so that a flood of new connections, each closing another, leaves room
+ * for the next. Beyond it libmicrohttpd refuses at once. */
+#define EVICT_SPARE(limit) (8 + (size_t)(limit) / 4)
+
+/* Where a connection is, for the header deadline and for eviction. */
+enum conn_state {
+	CONN_FREE,    /* an unused slot */
+	CONN_WAITING, /* accepted, or sending a request: its line and headers are not all in */
+	CONN_ACTIVE,  /* in a request: the handler has it */
+	CONN_IDLE,    /* between requests, kept alive */
+	CONN_CLOSING, /* shut down by us, until libmicrohttpd lets it go */
+};
+
+/* One accepted connection of a generation. The socket stays open until
+ * libmicrohttpd's NOTIFY_CLOSED, which frees the slot under the lock: the
+ * watchdog can shut it down at any time before that. */
+struct http_conn {
+	struct http_gen *gen;
+	int fd;
+	enum conn_state state;
+	double since;	  /* monotonic_s() when it entered the state */
+	uint64_t rx_mark; /* bytes received when its last request's headers were in */
+};
 
 /* One configuration's daemons, one per listening socket. A reload starts a
  * new generation on the same sockets before the old one stops, so a
@@ -35,6 +68,17 @@ struct http_gen {
 	char priorities[128];	   /* GnuTLS's, kept for the daemons' lifetime */
 	int quiesced[MAX_DAEMONS]; /* the daemons' sockets once they stop accepting */
 	atomic_bool starting;	   /* libmicrohttpd's messages are then the daemon's own */
+	/* Every connection of every daemon, under lock; the watchdog enforces
+	 * the header deadline and sleeps on wake while there are none. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct http_conn *conns;
+	size_t nslots;		    /* each daemon's libmicrohttpd limit */
+	size_t nconns;		    /* slots in use */
+	struct http_conn untracked; /* for a connection that found no slot */
+	pthread_t watchdog;
+	bool watching;
+	bool stopping;
 };
 
 /* A reload leaves the old generation to a thread of its own, which lets its
@@ -90,11 +134,17 @@ int http_listen(const char *address)
 		return -EINVAL;
 	hostlen = (size_t)(colon - address);
 	if (hostlen >= 2 && address[0] == '[' && address[hostlen - 1] == ']') {
+		/* "[]:PORT" is no address: it must not become every address,
+		 * which only ":PORT" asks for. Brackets hold IPv6 only. */
+		if (hostlen == 2)
+			return -EINVAL;
 		address++;
 		hostlen -= 2;
 		hints.ai_flags |= AI_NUMERICHOST;
-	} else if (memchr(address, ':', hostlen)) {
-		return -EINVAL; /* an IPv6 address needs brackets */
+		hints.ai_family = AF_INET6;
+	} else if (memchr(address, ':', hostlen) || memchr(address, '[', hostlen) ||
+		   memchr(address, ']', hostlen)) {
+		return -EINVAL; /* an IPv6 address needs brackets, and only one pair */
 	}
 	if (hostlen >= sizeof(host))
 		return -EINVAL;
@@ -115,6 +165,8 @@ int http_listen(const char *address)
 		return fd;
 	}
 	gai = getaddrinfo(host, port, &hints, &res);
+	if (gai && gai != EAI_SYSTEM && (hints.ai_flags & AI_NUMERICHOST))
+		return -EINVAL; /* not an IPv6 address */
 	if (gai)
 		return gai == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -124,6 +176,36 @@ int http_listen(const char *address)
 	}
 	freeaddrinfo(res);
 	return fd;
+}
+
+int http_socket_address(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	unsigned int port;
+	int n;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0)
+		return -errno;
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+
+		if (!inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host)))
+			return -errno;
+		port = ntohs(sin6->sin6_port);
+		n = snprintf(buf, len, "[%s]:%u", host, port);
+	} else if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+
+		if (!inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host)))
+			return -errno;
+		port = ntohs(sin->sin_port);
+		n = snprintf(buf, len, "%s:%u", host, port);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
 enum MHD_Result http_send_text(struct MHD_Connection *conn, unsigned int status, const char *type,
@@ -146,7 +228,8 @@ enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned int status,
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const struct http_gen *s = ci ? ci->socket_context : NULL;
+	const struct http_conn *c = ci ? ci->socket_context : NULL;
+	const struct http_gen *s = c ? c->gen : NULL;
 
 	if (s && s->opts.web)
 		for (size_t i = 0; i < s->opts.web->nheaders; i++)
@@ -165,23 +248,179 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 	log_vmsg(atomic_load(&g->starting) ? LOG_WARN : LOG_DEBUG, fmt, ap);
 }
 
-/* Runs when a connection is accepted, before the TLS handshake: points the
- * connection at its server (for http_queue) and sets what the handshake
- * asks of the client. */
-static void connection_started(void *cls, struct MHD_Connection *conn, void **socket_context,
-			       enum MHD_ConnectionNotificationCode code)
+/* Shuts down a connection's socket: its thread sees the end of the stream
+ * and libmicrohttpd closes it. Called with the lock held, so the socket is
+ * still the connection's. */
+static void conn_shut(struct http_conn *c, const char *why)
+{
+	pr_debug("closing a connection: %s\n", why);
+	shutdown(c->fd, SHUT_RDWR);
+	c->state = CONN_CLOSING;
+}
+
+/* A new connection found every slot taken: makes room by closing the one
+ * that has waited longest without being in a request (a client still
+ * sending its headers, or idle between requests), which may be the new
+ * one itself. Requests being answered are never cut. With the lock held. */
+static void conn_evict(struct http_gen *g)
+{
+	struct http_conn *victim = NULL;
+
+	for (size_t i = 0; i < g->nslots; i++) {
+		struct http_conn *c = &g->conns[i];
+
+		if ((c->state == CONN_WAITING || c->state == CONN_IDLE) &&
+		    (!victim || c->since < victim->since))
+			victim = c;
+	}
+	if (victim)
+		conn_shut(victim, "every connection slot is taken: the longest waiting goes");
+}
+
+/* Runs when a connection is accepted, before the TLS handshake: gives it
+ * a slot (for http_queue and the deadline), makes room when all are
+ * taken, and sets what the handshake asks of the client. */
+static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+			      enum MHD_ConnectionNotificationCode code)
 {
 	struct http_gen *s = cls;
+	struct http_conn *c = *socket_context;
 	const union MHD_ConnectionInfo *ci;
 
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (!c || c == &s->untracked)
+			return;
+		pthread_mutex_lock(&s->lock);
+		c->state = CONN_FREE;
+		c->fd = -1;
+		s->nconns--;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
 	if (code != MHD_CONNECTION_NOTIFY_STARTED)
 		return;
-	*socket_context = s;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	pthread_mutex_lock(&s->lock);
+	c = &s->untracked;
+	for (size_t i = 0; ci && i < s->nslots; i++) {
+		if (s->conns[i].state == CONN_FREE) {
+			c = &s->conns[i];
+			c->fd = ci->connect_fd;
+			c->state = CONN_WAITING;
+			c->since = monotonic_s();
+			s->nconns++;
+			break;
+		}
+	}
+	/* Each daemon's own limit is nslots; the daemons of several listening
+	 * sockets share the slots, and --web.max-connections is over them all. */
+	if (c == &s->untracked && ci) {
+		pr_debug("closing a connection: every slot is closing\n");
+		shutdown(ci->connect_fd, SHUT_RDWR);
+	} else if (s->nconns > s->opts.connection_limit)
+		conn_evict(s);
+	if (s->nconns == 1)
+		pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	*socket_context = c;
 	if (!s->opts.web || !s->opts.web->cert_pem)
 		return;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (ci && ci->tls_session)
 		webtls_session_started(s->opts.web, ci->tls_session);
+}
+
+/* Bytes the kernel has received on the connection (TCP_INFO, Linux 4.1+);
+ * 0 where it cannot tell, and then an idle connection is left to the
+ * inactivity timeout. */
+static uint64_t conn_rx_bytes(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+		return 0;
+	return ti.tcpi_bytes_received;
+}
+
+static void conn_set_state(struct MHD_Connection *conn, enum conn_state state)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_conn *c = ci ? ci->socket_context : NULL;
+
+	if (!c || c == &c->gen->untracked)
+		return;
+	pthread_mutex_lock(&c->gen->lock);
+	/* A connection already shut down stays as it is. */
+	if (c->state == CONN_WAITING || c->state == CONN_IDLE || c->state == CONN_ACTIVE) {
+		c->state = state;
+		c->since = monotonic_s();
+		/* Taken when the request's headers are in, before it is
+		 * answered: a client may send its next request before
+		 * libmicrohttpd says this one is done. Bytes beyond it are the
+		 * next request's (or the body of this one, which only starts the
+		 * deadline early). */
+		if (state == CONN_ACTIVE)
+			c->rx_mark = conn_rx_bytes(c->fd);
+	}
+	pthread_mutex_unlock(&c->gen->lock);
+}
+
+/* A request is done (answered or not): the connection waits for the next. */
+static void request_completed(void *cls, struct MHD_Connection *conn, void **req_ctx,
+			      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)req_ctx;
+	(void)toe;
+	conn_set_state(conn, CONN_IDLE);
+}
+
+/* The header deadline: a connection that has not sent a whole request line
+ * and headers within header_timeout_s of opening, or of the first byte of
+ * its next request, is closed, however slowly it keeps sending. (The
+ * inactivity timeout is libmicrohttpd's.) */
+static void *watch(void *arg)
+{
+	struct http_gen *g = arg;
+	double limit = (double)g->opts.header_timeout_s;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stopping) {
+		struct timespec until;
+		double now = monotonic_s();
+
+		for (size_t i = 0; i < g->nslots; i++) {
+			struct http_conn *c = &g->conns[i];
+
+			/* Bytes on an idle connection: a new request has begun, and
+			 * its deadline runs from now. */
+			if (c->state == CONN_IDLE && c->rx_mark &&
+			    conn_rx_bytes(c->fd) > c->rx_mark) {
+				c->state = CONN_WAITING;
+				c->since = now;
+			} else if (c->state == CONN_WAITING && limit > 0 &&
+				   now - c->since >= limit) {
+				conn_shut(c, "its request line and headers took longer than "
+					     "--web.header-timeout");
+			}
+		}
+		if (!g->nconns) {
+			pthread_cond_wait(&g->wake, &g->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += WATCH_TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&g->wake, &g->lock, &until);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
 }
 
 static enum MHD_Result unauthorized(struct MHD_Connection *conn)
@@ -276,19 +515,108 @@ const struct http_route *http_route_find(const struct http_route *routes, size_t
 	return best;
 }
 
+/* The request target's bounds. libmicrohttpd 0.9.75 stores each query
+ * parameter in the connection's memory (--web.max-request-bytes) at 64
+ * bytes a piece, and when that runs out it closes the connection without an
+ * answer: within these bounds they always fit (8192 bytes, the smallest
+ * limit, leave half for the line and headers), beyond them the request gets
+ * a 414 that says why. */
+#define URI_MAX 4096
+#define QUERY_PARAMS_MAX 32
+
+/* The markers a request's context holds: refused by uri_seen(), or past
+ * its first call. */
+static const char uri_refused = 'u', request_begun = 'b';
+
+/* Runs on the request line, before libmicrohttpd parses the query: a
+ * target over the bounds gets its query cut off here (in libmicrohttpd's
+ * own buffer, which it parses in place) so that nothing of it is stored,
+ * and the request is marked to be refused. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	size_t len = strlen(uri), params = 0;
+	char *query = strchr(uri, '?');
+
+	(void)cls;
+	(void)conn;
+	for (const char *p = query; p && *p; p++)
+		params += *p == '&' || p == query;
+	if (len <= URI_MAX && params <= QUERY_PARAMS_MAX)
+		return NULL;
+	if (query)
+		query[1] = '\0';
+	return (void *)&uri_refused;
+}
+
+/* RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host, and its value
+ * must be a host with an optional port. */
+struct host_count {
+	unsigned int n;
+	bool bad;
+};
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct host_count *h = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) != 0)
+		return MHD_YES;
+	h->n++;
+	for (const char *p = value; p && *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "-._~%!$&'()*+,;=:[]",
+			    *p))
+			h->bad = true;
+	return MHD_YES;
+}
+
+static const char *host_problem(struct MHD_Connection *conn, const char *version)
+{
+	struct host_count h = { 0 };
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_host, &h);
+	if (h.n > 1)
+		return "bad request: more than one Host header\n";
+	if (h.bad)
+		return "bad request: the Host header is not a host and port\n";
+	if (h.n == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		return "bad request: an HTTP/1.1 request needs a Host header\n";
+	return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **req_ctx)
 {
 	struct http_gen *s = cls;
 	const struct http_route *route;
+	const char *problem;
 	enum MHD_Result ret;
 
-	(void)version;
 	(void)upload_data;
-	/* Nothing, not even which methods exist, before the client is admitted. */
-	if (!*req_ctx && !admitted(s, conn, &ret))
-		return ret;
+	if (*req_ctx != &request_begun) {
+		/* The first call: the line and headers are all in. */
+		conn_set_state(conn, CONN_ACTIVE);
+		problem = host_problem(conn, version);
+		if (problem)
+			return http_send_text(conn, MHD_HTTP_BAD_REQUEST,
+					      "text/plain; charset=utf-8", problem);
+		/* Nothing, not even which methods exist, before the client is
+		 * admitted. */
+		if (!admitted(s, conn, &ret))
+			return ret;
+		if (*req_ctx == &uri_refused) {
+			char body[128];
+
+			snprintf(body, sizeof(body),
+				 "URI too long: at most %d bytes and %d query parameters\n",
+				 URI_MAX, QUERY_PARAMS_MAX);
+			return http_send_text(conn, MHD_HTTP_URI_TOO_LONG,
+					      "text/plain; charset=utf-8", body);
+		}
+	}
 	/* Refused at once, connection closed: no request body is ever read. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return http_send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -297,8 +625,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	/* The first call only has the headers. Answering then makes MHD close
 	 * the connection (a body might follow), so every scrape would cost a
 	 * new TCP connection: GET and HEAD are answered on the second call. */
-	if (!*req_ctx) {
-		*req_ctx = s; /* any non-NULL marker */
+	if (*req_ctx != &request_begun) {
+		*req_ctx = (void *)&request_begun;
 		return MHD_YES;
 	}
 	/* A body sent with a GET is discarded as it arrives. */
@@ -331,11 +659,22 @@ static void gen_free(struct http_gen *g)
 	if (!g)
 		return;
 	gen_quiesce(g);
+	if (g->watching) {
+		pthread_mutex_lock(&g->lock);
+		g->stopping = true;
+		pthread_cond_signal(&g->wake);
+		pthread_mutex_unlock(&g->lock);
+		pthread_join(g->watchdog, NULL);
+	}
+	/* Ends every connection; each is told closed, under the lock. */
 	for (int i = 0; i < g->ndaemons; i++) {
 		MHD_stop_daemon(g->daemons[i]);
 		if (g->quiesced[i] >= 0)
 			close(g->quiesced[i]);
 	}
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
+	free(g->conns);
 	webauth_free(g->opts.auth);
 	web_config_free((struct web_config *)g->opts.web);
 	free(g);
@@ -369,6 +708,7 @@ static int gen_start(const struct http_opts *opts, const struct http_server *ser
 {
 	struct http_gen *g;
 	bool tls = opts->web && opts->web->cert_pem;
+	pthread_condattr_t ca;
 	int err;
 
 	g = calloc(1, sizeof(*g));
@@ -382,6 +722,22 @@ static int gen_start(const struct http_opts *opts, const struct http_server *ser
 	for (int i = 0; i < MAX_DAEMONS; i++)
 		g->quiesced[i] = -1;
 	atomic_init(&g->starting, true);
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	g->untracked = (struct http_conn){ .gen = g, .fd = -1, .state = CONN_CLOSING };
+	/* libmicrohttpd may hold a few more connections than are served: the
+	 * one that just came, while those it pushed out wind down. */
+	g->nslots = (size_t)opts->connection_limit + EVICT_SPARE(opts->connection_limit);
+	g->conns = calloc(g->nslots, sizeof(*g->conns));
+	if (!g->conns) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < g->nslots; i++)
+		g->conns[i] = (struct http_conn){ .gen = g, .fd = -1, .state = CONN_FREE };
 	if (tls && webtls_priorities(opts->web, g->priorities, sizeof(g->priorities))) {
 		err = -EINVAL;
 		goto fail;
@@ -406,14 +762,18 @@ static int gen_start(const struct http_opts *opts, const struct http_server *ser
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 						  opts->connection_timeout_s, NULL };
-		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
-						  opts->connection_limit, NULL };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)g->nslots,
+						  NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 						  opts->per_ip_connection_limit, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 						  (intptr_t)opts->request_memory_limit, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
-						  (intptr_t)connection_started, g };
+						  (intptr_t)connection_notify, g };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
+						  (intptr_t)request_completed, g };
+		o[n++] =
+		    (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_seen, g };
 		if (tls) {
 			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
 							  opts->web->cert_pem };
@@ -438,6 +798,10 @@ static int gen_start(const struct http_opts *opts, const struct http_server *ser
 		}
 		g->daemons[g->ndaemons++] = d;
 	}
+	err = -pthread_create(&g->watchdog, NULL, watch, g);
+	if (err)
+		goto fail;
+	g->watching = true;
 	atomic_store(&g->starting, false);
 	*out = g;
 	return 0;

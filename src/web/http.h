@@ -34,10 +34,18 @@ const struct http_route *http_route_find(const struct http_route *routes, size_t
 					 const char *url);
 
 struct http_opts {
-	unsigned int connection_timeout_s;
+	unsigned int connection_timeout_s; /* closes a connection idle this long */
+	/* Closes a connection that has not sent a whole request line and
+	 * headers this long after it opened, or after the first byte of its
+	 * next request; 0: never. */
+	unsigned int header_timeout_s;
+	/* Connections served at once. One more pushes out the connection that
+	 * has waited longest outside a request (sending its headers, or idle
+	 * between requests), which may be itself; requests being answered are
+	 * never cut. */
 	unsigned int connection_limit;
-	unsigned int per_ip_connection_limit;
-	size_t request_memory_limit; /* bytes per connection: headers and URL must fit */
+	unsigned int per_ip_connection_limit; /* one address: refused beyond */
+	size_t request_memory_limit;	      /* bytes per connection: headers and URL must fit */
 	/* --web.config.file; NULL: plain HTTP, no authentication. The server
 	 * owns both from http_start or http_reconfigure on, also when they
 	 * fail, and frees them when their daemons stop. */
@@ -47,8 +55,12 @@ struct http_opts {
 
 /* Binds and listens on "host:port", ":port" (all addresses, IPv6 and IPv4)
  * or "[v6addr]:port". Returns a socket or a negative errno (-EINVAL for an
- * address that does not parse, -EADDRINUSE, -EACCES, ...). */
+ * address that does not parse, "[]:port" and "[v4addr]:port" included;
+ * -EADDRNOTAVAIL for a host that is not here, -EADDRINUSE, -EACCES, ...). */
 int http_listen(const char *address);
+/* The address a socket is bound to, "127.0.0.1:9612" or "[::]:9612" (the
+ * port the kernel chose for ":0"). Returns 0 or a negative errno. */
+int http_socket_address(int fd, char *buf, size_t len);
 /* Starts serving routes (copied; at most HTTP_MAX_ROUTES, each ctx must
  * outlive the server) on the sockets (ownership passes to the server, also
  * on failure). Returns 0 or a negative errno. */

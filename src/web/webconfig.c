@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
 
 #include "array.h"
-#include "file.h"
 #include "webconfig.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -26,6 +26,89 @@
 #define MAX_DEPTH 16
 
 #define GNUTLS_HINT "GnuTLS's defaults are used"
+
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+	return S_ISDIR(mode)	? "a directory"
+	       : S_ISFIFO(mode) ? "a FIFO"
+	       : S_ISSOCK(mode) ? "a socket"
+	       : S_ISCHR(mode)	? "a character device"
+	       : S_ISBLK(mode)	? "a block device"
+				: "a special file";
+}
+
+/* Reads a whole regular file of at most FILE_MAX bytes into a new
+ * NUL-terminated buffer. Opened without blocking and checked before it is
+ * read: a FIFO (or a terminal, a device) would hold start-up, or the
+ * signal thread on a reload, until someone writes to it. The buffer is
+ * sized once from the file's size, so nothing holding a key is given back
+ * unwiped. Returns 0, -EFBIG, -EISDIR, -EINVAL for another file that is
+ * not regular (*kind says what it is), or a negative errno. */
+static int read_regular(const char *path, char **out, size_t *outlen, const char **kind)
+{
+	struct stat st;
+	size_t cap, len = 0;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*kind = file_kind(st.st_mode);
+		err = -EINVAL;
+		goto cleanup;
+	}
+	if (st.st_size > FILE_MAX) {
+		err = -EFBIG;
+		goto cleanup;
+	}
+	/* One byte more than the limit tells a file that grew from one that
+	 * just fits. */
+	cap = (size_t)st.st_size + 2;
+	buf = malloc(cap);
+	if (!buf) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap - 1) {
+			err = len > FILE_MAX ? -EFBIG : -EAGAIN; /* it grew as it was read */
+			goto cleanup;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+cleanup:
+	if (buf) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	close(fd);
+	return err;
+}
 
 enum node_kind { NODE_SCALAR, NODE_SEQ, NODE_MAP };
 
@@ -505,6 +588,7 @@ static int pem_pick(const struct ctx *c, const struct node *tls, const char *nam
 static int pem_load(const struct ctx *c, const struct pem_src *src, char **out)
 {
 	char *path = NULL, *text = NULL;
+	const char *kind = NULL;
 	char pb[256];
 	size_t len = 0;
 	int err = 0;
@@ -521,9 +605,13 @@ static int pem_load(const struct ctx *c, const struct pem_src *src, char **out)
 		path = NULL;
 	if (!path)
 		return fail(c, 0, -ENOMEM, "out of memory");
-	err = file_read_alloc(AT_FDCWD, path, FILE_MAX, &text, &len);
+	err = read_regular(path, &text, &len, &kind);
 	shown(path, pb, sizeof(pb));
-	if (err == -EFBIG)
+	if (err == -EINVAL && kind)
+		err = fail(c, src->key->line, err,
+			   "tls_server_config.%s_file %s: %s, not a regular file", src->name, pb,
+			   kind);
+	else if (err == -EFBIG)
 		err = fail(c, src->key->line, err,
 			   "tls_server_config.%s_file %s: larger than 1 MiB", src->name, pb);
 	else if (err)
@@ -931,7 +1019,7 @@ int web_config_load(const char *path, struct web_config **out, char *err, size_t
 {
 	struct ctx c = { .path = path, .err = err, .errlen = errlen };
 	char *text = NULL, *dir = NULL;
-	const char *slash;
+	const char *slash, *kind = NULL;
 	size_t len = 0;
 	int ret;
 
@@ -939,7 +1027,11 @@ int web_config_load(const char *path, struct web_config **out, char *err, size_t
 		err[0] = '\0';
 	if (!path || !out)
 		return fail(&c, 0, -EINVAL, "no file to load");
-	ret = file_read_alloc(AT_FDCWD, path, FILE_MAX, &text, &len);
+	ret = read_regular(path, &text, &len, &kind);
+	if (ret == -EINVAL && kind) {
+		fail(&c, 0, ret, "%s, not a regular file", kind);
+		goto cleanup;
+	}
 	if (ret == -EFBIG) {
 		fail(&c, 0, ret, "larger than 1 MiB");
 		goto cleanup;

@@ -23,7 +23,7 @@ our_prog_ids() { bpftool prog show | awk '/name kfree_skb_(btf|raw)/ { sub(":", 
 # --- flags -------------------------------------------------------------------
 expect_fail "map size 0" 2 "bpf.map-size must be" "$DROPMON" serve --bpf.map-size=0
 expect_fail "map size not a number" 2 "bpf.map-size must be" "$DROPMON" serve --bpf.map-size=12x
-expect_fail "bad listen address" 1 "is not HOST:PORT" "$DROPMON" serve --web.listen-address=nonsense
+expect_fail "bad listen address" 2 "is not HOST:PORT" "$DROPMON" serve --web.listen-address=nonsense
 expect_fail "bad telemetry path" 2 "telemetry-path must" "$DROPMON" serve '--web.telemetry-path=/a"b'
 expect_fail "unknown flag" 2 "Usage: dropmon serve" "$DROPMON" serve --nope
 expect_fail "bad log level" 2 "log.level must be" "$DROPMON" serve --log.level=loud

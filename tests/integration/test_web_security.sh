@@ -373,15 +373,22 @@ stop_dropmon
 # the two are still open (2 s, scaled: under emulation that takes longer).
 IDLE=$(scaled 2)
 start_dropmon --web.max-connections=2 --web.connection-timeout="${IDLE}s"
-exec 5<>"/dev/tcp/127.0.0.1/$PORT" 6<>"/dev/tcp/127.0.0.1/$PORT"
+exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+wait_for 5 accepted "$PORT" 1 || true
+exec 6<>"/dev/tcp/127.0.0.1/$PORT"
 opened=$(date +%s%N)
 wait_for 5 accepted "$PORT" 2 || true
-expect_eq "--web.max-connections=2: a third connection" 000 \
+# Both slots taken by connections that send nothing: a third is served, and
+# the one that waited longest (5) is closed for it.
+expect_eq "--web.max-connections=2: a third connection served" 200 \
 	"$(curl -s -o /dev/null -m "$(scaled 5)" -w '%{http_code}' "http://127.0.0.1:$PORT/metrics" || true)"
-# --web.connection-timeout: the idle connections are closed by the server
+rc=0
+timeout "$(scaled 1)" cat <&5 >/dev/null || rc=$?
+expect_eq "the connection that waited longest closed for it (cat exit)" 0 "$rc"
+# --web.connection-timeout: the other idle connection is closed by the server
 # (read sees the end of the stream, not cat's timeout), and not before.
 rc=0
-timeout $((IDLE + $(scaled 3))) cat <&5 >/dev/null || rc=$?
+timeout $((IDLE + $(scaled 3))) cat <&6 >/dev/null || rc=$?
 ms=$((($(date +%s%N) - opened) / 1000000))
 log "an idle connection was closed after $ms ms (cat exit $rc)"
 if [ "$rc" -eq 0 ] && [ "$ms" -ge $((IDLE * 1000 - 500)) ] && [ "$ms" -lt $(((IDLE + $(scaled 2)) * 1000)) ]; then
@@ -392,5 +399,90 @@ fi
 exec 5>&- 6>&-
 expect_eq "served again after the timeout" 200 "$(status_within_tries)"
 stop_dropmon
+
+# --- HTTP edge cases: Host, long URIs ----------------------------------------------
+start_dropmon
+# raw REQUEST: the status line of the answer to a request sent as is.
+raw() {
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+	printf '%b' "$1" >&7
+	timeout "$(scaled 5)" head -n1 <&7 | tr -d '\r' || true
+	exec 7>&-
+}
+expect_eq "HTTP/1.1 without Host" "HTTP/1.1 400 Bad Request" \
+	"$(raw 'GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n')"
+expect_eq "HTTP/1.1 with two Host headers" "HTTP/1.1 400 Bad Request" \
+	"$(raw 'GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n')"
+expect_eq "HTTP/1.0 without Host" "HTTP/1.1 200 OK" "$(raw 'GET /metrics HTTP/1.0\r\n\r\n')"
+q=$(for i in $(seq 447); do printf 'p%03d=xyz&' "$i"; done)
+expect_eq "a ${#q}-byte query of 447 parameters" 414 \
+	"$(curl -s -o "$TMP/body" -w '%{http_code}' "http://127.0.0.1:$PORT/metrics?$q" || true)"
+expect_eq "saying why" "URI too long: at most 4096 bytes and 32 query parameters" "$(cat "$TMP/body")"
+expect_eq "still served after" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")"
+stop_dropmon
+
+# --- listen addresses, the map size: usage errors exit 2 -------------------------------
+# run_serve FLAGS...: dropmon serve's exit status, its output in $TMP/out, at
+# most 10 s (scaled); 124 when it had to be killed.
+run_serve() {
+	local rc=0
+	timeout "$(scaled 10)" "$DROPMON" serve "$@" >"$TMP/out" 2>&1 || rc=$?
+	echo "$rc"
+}
+expect_eq "--web.listen-address=[]:PORT: exit status" 2 "$(run_serve --web.listen-address="[]:$(free_port)")"
+expect_eq "--web.listen-address=[]:PORT: said so" 1 "$(grep -c 'empty brackets are no address' "$TMP/out" || true)"
+expect_eq "--web.listen-address=[127.0.0.1]:PORT: exit status" 2 \
+	"$(run_serve --web.listen-address="[127.0.0.1]:$(free_port)")"
+expect_eq "--web.listen-address=nonsense: exit status" 2 "$(run_serve --web.listen-address=nonsense)"
+expect_eq "--web.listen-address=192.0.2.1:PORT (not here): exit status" 2 \
+	"$(run_serve --web.listen-address="192.0.2.1:$(free_port)")"
+expect_eq "--bpf.map-size=16777216: exit status" 2 "$(run_serve --bpf.map-size=16777216)"
+expect_eq "--bpf.map-size=16777216: says what it would cost" 1 \
+	"$(grep -c 'must be from 1 to 1048576 (got 16777216: each entry costs about 184 bytes of kernel memory plus 16 per CPU, [0-9]* MiB' "$TMP/out" || true)"
+log "$(cat "$TMP/out")"
+# ":0": the log names the port the kernel chose.
+start_dropmon_at() {
+	"$DROPMON" serve --web.listen-address="$1" >"$TMP/dropmon.log" 2>&1 &
+	DROPMON_PID=$!
+	PIDS+=("$DROPMON_PID")
+}
+start_dropmon_at 127.0.0.1:0
+logged_port() { grep -q 'serving /metrics on 127.0.0.1:[1-9]' "$TMP/dropmon.log"; }
+wait_for 10 logged_port || true
+PORT=$(sed -n 's/.*serving \/metrics on 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/dropmon.log")
+expect_eq "127.0.0.1:0: the log names the port bound, which serves" 200 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORT:-0}/metrics" || true)"
+log "$(grep serving "$TMP/dropmon.log")"
+stop_dropmon
+
+# --- a FIFO as --web.config.file: refused at once, at start and on SIGHUP ---------------
+mkfifo "$TMP/fifo.yml"
+t0=$(date +%s%N)
+expect_eq "a FIFO as --web.config.file: exit status" 2 \
+	"$(run_serve --web.listen-address="127.0.0.1:$(free_port)" --web.config.file="$TMP/fifo.yml")"
+expect_eq "a FIFO as --web.config.file: said so" 1 "$(grep -c 'fifo.yml: a FIFO, not a regular file' "$TMP/out" || true)"
+log "$(cat "$TMP/out") (after $((($(date +%s%N) - t0) / 1000000)) ms)"
+printf 'http_server_config:\n  headers:\n    X-Frame-Options: deny\n' >"$TMP/plain.yml"
+start_dropmon --web.config.file="$TMP/plain.yml"
+rm "$TMP/plain.yml"
+mkfifo "$TMP/plain.yml"
+kill -HUP "$DROPMON_PID"
+wait_for 5 kept_config || true
+expect_eq "a FIFO on SIGHUP: the old config kept, said why" 1 \
+	"$(grep -c 'plain.yml: a FIFO, not a regular file' "$TMP/dropmon.log" || true)"
+expect_eq "a FIFO on SIGHUP: still served as before" 1 \
+	"$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/metrics" | grep -ci '^X-Frame-Options: deny')"
+# The signal thread is free: SIGTERM is handled at once (a thread blocked
+# on the FIFO would never get to it).
+t0=$(date +%s%N)
+kill -TERM "$DROPMON_PID"
+gone() { ! kill -0 "$DROPMON_PID" 2>/dev/null; }
+if wait_for 5 gone; then
+	pass "SIGTERM after a FIFO on SIGHUP: exit in $((($(date +%s%N) - t0) / 1000000)) ms"
+else
+	fail "SIGTERM after a FIFO on SIGHUP: still running after 5 s"
+	kill -KILL "$DROPMON_PID" 2>/dev/null || true
+fi
+wait "$DROPMON_PID" 2>/dev/null || true
 
 finish

@@ -739,6 +739,30 @@ static void test_load(void **state)
 	web_config_free(cfg);
 }
 
+/* A FIFO (or a device) is refused at once, as the file and as a PEM file:
+ * reading one would wait for a writer, holding start-up or the reload. The
+ * alarm ends the test if a read blocks. */
+static void test_special_files(void **state)
+{
+	const char *dir = tmp_dir(state);
+	struct web_config *cfg = NULL;
+	char path[256], err[512], want[600];
+
+	snprintf(path, sizeof(path), "%s/fifo.yml", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(web_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s: a FIFO, not a regular file", path);
+	assert_string_equal(err, want);
+	assert_null(cfg);
+	assert_int_equal(web_config_load("/dev/zero", &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "/dev/zero: a character device, not a regular file");
+	expect_error(dir, "tls_server_config:\n  cert_file: fifo.yml\n  key_file: server.key\n",
+		     -EINVAL, "line 2:", "cert_file", "fifo.yml: a FIFO, not a regular file");
+	alarm(0);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,7 +774,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported),  cmocka_unit_test(test_tls_rules),
 		cmocka_unit_test(test_files),	     cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_users),	     cmocka_unit_test(test_small_errlen),
-		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load),	     cmocka_unit_test(test_special_files),
 	};
 
 	return cmocka_run_group_tests(tests, tmp_setup, tmp_teardown);
