@@ -431,13 +431,12 @@ bool pktfilter_names(const char *expr, char *name, size_t namelen)
 		size_t n, len;
 
 		if (*p == '\\') {
-			/* "\tcp": a name, as after "proto"; keywords are protocols libpcap knows. */
+			/* "\tcp" is a name whatever it spells: a protocol after "proto",
+			 * but a host after "host" ("host\tcp" is looked up). */
 			n = strcspn(p + 1, " !()\n\t\r");
 			p += 1 + n;
-			if (is_keyword(w + 1, n))
-				continue;
-			found = w + 1;
-			len = n;
+			found = w;
+			len = 1 + n;
 		} else if (is_alnum(*p) || *p == ':') {
 			/* The scanner's word, with any ':' parts joined to it. */
 			n = 0;

@@ -434,7 +434,6 @@ static const char *const no_names[] = {
 	"ether src aa-bb-cc-dd-ee-ff",
 	"ether host aabb.ccdd.eeff",
 	"ether dst aabbccddeeff",
-	"ip proto \\tcp",
 	"tcp[13:1] & 2 != 0",
 	"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
 	"icmp[icmptype] == icmp-echo",
@@ -462,6 +461,8 @@ static const struct {
 	{ "gateway gw1", "gw1" },
 	{ "host a_b", "a_b" },
 	{ "example.com", "example.com" }, /* a syntax error for libpcap: refused all the same */
+	{ "host\\tcp d::", "\\tcp" },	  /* found by fuzz_evquery: host "tcp" */
+	{ "ip proto \\tcp", "\\tcp" },	  /* a protocol name: refused too */
 };
 
 static void test_names(void **state)
@@ -496,6 +497,12 @@ static void test_names(void **state)
 		if (!resolver_trap_lookups)
 			fail_msg("'%s': libpcap looked nothing up", names[i].expr);
 	}
+	/* An escaped word where a host goes is a host name. */
+	resolver_trap_lookups = 0;
+	f = NULL;
+	pktfilter_new("host \\tcp", &f, err, sizeof(err));
+	pktfilter_free(f);
+	assert_true(resolver_trap_lookups > 0);
 	/* A long name is cut to fit; NULL and "" have none. */
 	assert_true(pktfilter_names("host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", name, 8));
 	assert_string_equal(name, "aaaaaaa");
