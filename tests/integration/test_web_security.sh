@@ -371,8 +371,11 @@ stop_dropmon
 
 # The idle timeout is long enough for the third connection to be tried while
 # the two are still open (2 s, scaled: under emulation that takes longer).
+# The connections send nothing, so the header deadline would close them too:
+# it is set well after the idle timeout (scaled, 40 s is after its 10 s).
 IDLE=$(scaled 2)
-start_dropmon --web.max-connections=2 --web.connection-timeout="${IDLE}s"
+start_dropmon --web.max-connections=2 --web.connection-timeout="${IDLE}s" \
+	--web.header-timeout="$((IDLE * 4))s"
 exec 5<>"/dev/tcp/127.0.0.1/$PORT"
 wait_for 5 accepted "$PORT" 1 || true
 exec 6<>"/dev/tcp/127.0.0.1/$PORT"
