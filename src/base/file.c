@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -99,12 +100,23 @@ int file_read_alloc(int dfd, const char *path, size_t max, char **out, size_t *o
 {
 	size_t cap = 0, len = 0;
 	char *buf = NULL, *tmp;
+	struct stat st;
 	ssize_t n;
 	int fd, err = 0;
 
-	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+	/* Without blocking, and looked at first: opening a FIFO would wait for
+	 * a writer, reading a terminal for a line. */
+	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto cleanup;
+	}
 	for (;;) {
 		/* One byte more than the limit tells "too big" from "just fits". */
 		if (cap - len < 2) {

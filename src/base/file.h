@@ -20,8 +20,11 @@ int file_each_line(int dfd, const char *path, size_t max_len, int (*fn)(char *li
 		   void *arg);
 /* Reads all of a file of at most max bytes into a new NUL-terminated buffer
  * (*out, free() it; *outlen its length): 0, -EFBIG when larger, or a
- * negative errno. The file may hold a secret (a private key): every buffer
- * given back to the allocator on the way is wiped first. */
+ * negative errno. Only a regular file is read: it is opened without
+ * blocking and looked at first, so a FIFO, a terminal or a device never
+ * holds the caller (-EISDIR for a directory, -EINVAL for the others). The
+ * file may hold a secret (a private key): every buffer given back to the
+ * allocator on the way is wiped first. */
 int file_read_alloc(int dfd, const char *path, size_t max, char **out, size_t *outlen);
 
 #endif

@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "array.h"
+#include "file.h"
 #include "webconfig.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -38,75 +39,18 @@ static const char *file_kind(mode_t mode)
 				: "a special file";
 }
 
-/* Reads a whole regular file of at most FILE_MAX bytes into a new
- * NUL-terminated buffer. Opened without blocking and checked before it is
- * read: a FIFO (or a terminal, a device) would hold start-up, or the
- * signal thread on a reload, until someone writes to it. The buffer is
- * sized once from the file's size, so nothing holding a key is given back
- * unwiped. Returns 0, -EFBIG, -EISDIR, -EINVAL for another file that is
- * not regular (*kind says what it is), or a negative errno. */
+/* Reads a whole regular file of at most FILE_MAX bytes (file_read_alloc():
+ * opened without blocking and checked before it is read, since a FIFO, a
+ * terminal or a device would hold start-up, or the signal thread on a
+ * reload, until someone writes to it). For another kind of file, -EINVAL
+ * with *kind saying what it is. */
 static int read_regular(const char *path, char **out, size_t *outlen, const char **kind)
 {
 	struct stat st;
-	size_t cap, len = 0;
-	char *buf = NULL;
-	ssize_t n;
-	int fd, err = 0;
+	int err = file_read_alloc(AT_FDCWD, path, FILE_MAX, out, outlen);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		*kind = file_kind(st.st_mode);
-		err = -EINVAL;
-		goto cleanup;
-	}
-	if (st.st_size > FILE_MAX) {
-		err = -EFBIG;
-		goto cleanup;
-	}
-	/* One byte more than the limit tells a file that grew from one that
-	 * just fits. */
-	cap = (size_t)st.st_size + 2;
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (;;) {
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap - 1) {
-			err = len > FILE_MAX ? -EFBIG : -EAGAIN; /* it grew as it was read */
-			goto cleanup;
-		}
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-cleanup:
-	if (buf) {
-		explicit_bzero(buf, len);
-		free(buf);
-	}
-	close(fd);
+	if (err == -EINVAL)
+		*kind = stat(path, &st) == 0 ? file_kind(st.st_mode) : "a special file";
 	return err;
 }
 

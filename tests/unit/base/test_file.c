@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -142,6 +143,12 @@ static void test_read_alloc(void **state)
 	assert_int_equal(len, 3);
 	free(text);
 	assert_int_equal(file_read_alloc(dfd, "missing", 100, &text, &len), -ENOENT);
+	/* Only a regular file: a FIFO nobody writes to is refused at once (it
+	 * would block the open, and the read), a directory too. */
+	assert_int_equal(mkfifoat(dfd, "fifo", 0600), 0);
+	assert_int_equal(file_read_alloc(dfd, "fifo", 100, &text, &len), -EINVAL);
+	assert_int_equal(file_read_alloc(dfd, ".", 100, &text, &len), -EISDIR);
+	assert_int_equal(file_read_alloc(dfd, "/dev/null", 100, &text, &len), -EINVAL);
 	close(dfd);
 	free(big);
 	testfs_rmtree(dir);
