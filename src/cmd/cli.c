@@ -103,20 +103,3 @@ int cli_opt_log_level(const struct opts_entry *e, const char *arg, void *cfg)
 	(void)cfg;
 	return set_log_level(arg);
 }
-
-FILE *cli_create_private(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	FILE *f;
-
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "w");
-	if (!f) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-	}
-	return f;
-}

@@ -25,9 +25,4 @@ int cli_opt_log_level(const struct opts_entry *e, const char *arg, void *cfg);
 /* One line naming the cause of a failed loader_open() and its fix. */
 void cli_explain_load_error(enum loader_stage stage, int err);
 
-/* Creates or truncates path for writing events or packets: mode 0600, as
- * they hold packet contents, and not through a symbolic link someone else
- * left at that name. NULL with errno set on failure. */
-FILE *cli_create_private(const char *path);
-
 #endif
