@@ -170,6 +170,18 @@ static void test_other_runtime(void **state)
 	workload_name(fx->n, &i, &w);
 	expect(&w, "fedcba987654", "", "", "", ID2, "podman", "");
 	assert_true(w.complete);
+	/* A name someone gave with `ip netns add` is better than an id. */
+	i.mount = "vpn-blue";
+	workload_name(fx->n, &i, &w);
+	expect(&w, "vpn-blue", "", "", "", ID2, "podman", "");
+	i.mount = "cni-5f0c2e7a-1b2c-4d5e-8f90-0a1b2c3d4e5f";
+	workload_name(fx->n, &i, &w);
+	assert_string_equal(w.name, "fedcba987654");
+	/* Not under /run/netns: Docker's own /run/docker/netns/ID. */
+	i.mount = "vpn-blue";
+	i.ip_netns = false;
+	workload_name(fx->n, &i, &w);
+	assert_string_equal(w.name, "fedcba987654");
 }
 
 /* The host: "host", whatever its processes' cgroups or mounts say. */
