@@ -52,8 +52,7 @@ static bool is_lower_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-/* 64 lowercase hex digits. */
-static bool is_container_id(const char *s, size_t len)
+bool cgroup_is_container_id(const char *s, size_t len)
 {
 	if (len != CGROUP_CONTAINER_ID_LEN)
 		return false;
@@ -63,9 +62,8 @@ static bool is_container_id(const char *s, size_t len)
 	return true;
 }
 
-/* A pod UID of len bytes, with sep written for '-': lowercase hex digits
- * and separators, at least 8 hex digits (a UUID has 32, a static pod's
- * hash 32). Copied into uid with '-'. */
+/* A pod UID of len bytes with sep written for '-' (see cgroup_is_pod_uid),
+ * copied into uid with '-'. */
 static bool take_pod_uid(const char *s, size_t len, char sep, char *uid)
 {
 	size_t hex = 0;
@@ -84,6 +82,13 @@ static bool take_pod_uid(const char *s, size_t len, char sep, char *uid)
 		uid[i] = s[i] == sep ? '-' : s[i];
 	uid[len] = '\0';
 	return true;
+}
+
+bool cgroup_is_pod_uid(const char *s, size_t len)
+{
+	char uid[CGROUP_POD_UID_MAX + 1];
+
+	return take_pod_uid(s, len, '-', uid);
 }
 
 /* "<...kubepods...>-pod<UID_>.slice" (systemd driver). */
@@ -133,7 +138,7 @@ static bool runtime_container(const struct comp *c, char *id, enum cgroup_runtim
 		else if (scopes[i].runtime != CGROUP_RUNTIME_PODMAN &&
 			 scopes[i].runtime != CGROUP_RUNTIME_CRIO)
 			continue;
-		if (!is_container_id(c->s + plen, len))
+		if (!cgroup_is_container_id(c->s + plen, len))
 			continue;
 		memcpy(id, c->s + plen, len);
 		id[len] = '\0';
@@ -173,7 +178,7 @@ int cgroup_parse_path(const char *path, size_t len, struct cgroup_ids *out)
 			pod = true;
 		} else if (runtime_container(&c, id, &rt)) {
 			container = true;
-		} else if (is_container_id(c.s, c.len) &&
+		} else if (cgroup_is_container_id(c.s, c.len) &&
 			   (prev_pod || (prev.s && comp_is(&prev, "docker")))) {
 			/* cgroupfs: kubepods/.../pod<UID>/ID, docker/ID. */
 			memcpy(id, c.s, c.len);

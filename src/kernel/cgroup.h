@@ -5,6 +5,7 @@
 #ifndef DROPMON_CGROUP_H
 #define DROPMON_CGROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum cgroup_runtime {
@@ -49,6 +50,12 @@ int cgroup_parse_file(const char *text, size_t len, struct cgroup_ids *out);
 /* Reads and parses <dfd>/<pid>/cgroup: 1, 0, or a negative errno
  * (-ENOENT/-ESRCH when the process is gone). */
 int cgroup_read_pid(int dfd, int pid, struct cgroup_ids *out);
+/* s[0..len) is a container id as above: 64 lowercase hex digits. */
+bool cgroup_is_container_id(const char *s, size_t len);
+/* s[0..len) is a pod UID as kubelet writes it: lowercase hex digits and
+ * dashes, at least 8 digits, neither starting nor ending with a dash, at
+ * most CGROUP_POD_UID_MAX bytes. */
+bool cgroup_is_pod_uid(const char *s, size_t len);
 /* "docker", "podman", "containerd", "cri-o"; "" for none. */
 const char *cgroup_runtime_name(enum cgroup_runtime r);
 

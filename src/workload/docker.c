@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "cgroup.h"
 #include "docker.h"
 #include "file.h"
 
@@ -19,16 +20,6 @@ static bool is_name_char(char c, bool first)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return true;
 	return !first && (c == '_' || c == '.' || c == '-');
-}
-
-static bool is_container_id(const char *id)
-{
-	size_t i;
-
-	for (i = 0; id[i]; i++)
-		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
-			return false;
-	return i == 64;
 }
 
 int docker_parse_config(const char *json, size_t len, const char *id, char *name)
@@ -86,7 +77,7 @@ int docker_container_name(const char *data_root, const char *id, char *name)
 	size_t len = 0;
 	int n, err;
 
-	if (!is_container_id(id))
+	if (!cgroup_is_container_id(id, strlen(id)))
 		return -EINVAL;
 	n = snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", data_root, id);
 	if (n < 0 || (size_t)n >= sizeof(path))

@@ -50,22 +50,6 @@ static bool is_dns_subdomain(const char *s, size_t len)
 	return true;
 }
 
-/* As kubelet writes a UID: lowercase hex digits and dashes. */
-static bool is_uid(const char *s, size_t len)
-{
-	size_t hex = 0;
-
-	if (len == 0 || len > CGROUP_POD_UID_MAX || s[0] == '-' || s[len - 1] == '-')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))
-			hex++;
-		else if (s[i] != '-')
-			return false;
-	}
-	return hex >= 8;
-}
-
 int podlogs_parse_dirname(const char *s, struct pod_ref *out)
 {
 	/* Neither a namespace nor a pod name nor a UID holds '_'. */
@@ -77,7 +61,8 @@ int podlogs_parse_dirname(const char *s, struct pod_ref *out)
 	nlen = (size_t)(u1 - s);
 	plen = (size_t)(u2 - u1 - 1);
 	ulen = strlen(u2 + 1);
-	if (!is_dns_label(s, nlen) || !is_dns_subdomain(u1 + 1, plen) || !is_uid(u2 + 1, ulen))
+	if (!is_dns_label(s, nlen) || !is_dns_subdomain(u1 + 1, plen) ||
+	    !cgroup_is_pod_uid(u2 + 1, ulen))
 		return -EINVAL;
 	memcpy(out->ns, s, nlen);
 	out->ns[nlen] = '\0';
