@@ -538,9 +538,9 @@ cleanup:
 	return err;
 }
 
-/* The initial netns: that of pid 1, or else of pid 2 (kthreadd, whose
- * namespaces a sandbox's pid 1 may hide less), when the process is in the
- * initial pid namespace (not a container's); 0 when unknown. Kernel
+/* The initial netns: that of pid 1, or else of pid 2 (kthreadd: a
+ * sandbox's pid 1 may not let its links be read), when that process is in
+ * the initial pid namespace (not a container's); 0 when unknown. Kernel
  * threads never leave the initial netns, and init does not. */
 static uint32_t host_netns(int dfd)
 {
