@@ -18,7 +18,7 @@ for f in "$src"/*; do
 done
 for d in "$src"/*/; do
 	case $(basename "$d") in
-	base | kernel | metrics | events | web | cmd) ;;
+	base | kernel | workload | metrics | events | web | cmd) ;;
 	*)
 		echo "layout: $d: not a layer; add it to CMakeLists.txt, README and here" >&2
 		status=1

@@ -45,6 +45,7 @@ struct serve_config {
 	const char *web_config_file;
 	uint64_t max_connections, max_connections_per_ip, connection_timeout_s, header_timeout_s;
 	uint64_t max_request_bytes;
+	const char *pod_logs_dir, *docker_root;
 	const char *user; /* NULL: stay root */
 	uid_t uid;
 	gid_t gid;
@@ -137,6 +138,22 @@ static int parse_telemetry_path(const struct opts_entry *e, const char *arg, voi
 	if (!valid_path(arg) || strcmp(arg, "/") == 0)
 		return opts_error(e, arg);
 	((struct serve_config *)cfg)->telemetry_path = arg;
+	return 0;
+}
+
+/* A directory dropmon reads names from: absolute, so that the service's
+ * working directory does not matter, and short enough for every file name
+ * below it. */
+static int parse_names_dir(const struct opts_entry *e, const char *arg, void *data)
+{
+	struct serve_config *cfg = data;
+
+	if (arg[0] != '/' || strlen(arg) > 1024)
+		return opts_error(e, arg);
+	if (strcmp(e->name, "kubernetes.pod-logs-dir") == 0)
+		cfg->pod_logs_dir = arg;
+	else
+		cfg->docker_root = arg;
 	return 0;
 }
 
@@ -297,6 +314,24 @@ static const struct opts_entry serve_flags[] = {
 	  .must = "be a duration such as 90s, 5m or 1h, at most a week",
 	  .help = "keep series of a vanished network namespace this\n"
 		  "long, e.g. 90s, 5m" },
+	{ .name = "kubernetes.pod-logs-dir",
+	  .kind = OPTS_CUSTOM,
+	  .parse = parse_names_dir,
+	  .arg = "DIR",
+	  .def = "/var/log/pods",
+	  .must = "be an absolute path of at most 1024 bytes",
+	  .help = "kubelet's pod log directories, NAMESPACE_POD_UID:\n"
+		  "they name the pods in dropmon_netns_info (only\n"
+		  "listed, never read)" },
+	{ .name = "docker.data-root",
+	  .kind = OPTS_CUSTOM,
+	  .parse = parse_names_dir,
+	  .arg = "DIR",
+	  .def = "/var/lib/docker",
+	  .must = "be an absolute path of at most 1024 bytes",
+	  .help = "Docker's state: containers/ID/config.v2.json\n"
+		  "names Docker containers in\n"
+		  "dropmon_netns_info" },
 	CLI_LOG_LEVEL_FLAG,
 	{ .name = "web.enable-debug",
 	  SERVE(FLAG, debug),
@@ -510,6 +545,7 @@ int cmd_serve(int argc, char **argv)
 				   : cfg.netns_grace_s < 5 ? cfg.netns_grace_s
 							   : 5,
 		.reasons = reasons,
+		.workload = { .pod_logs_dir = cfg.pod_logs_dir, .docker_root = cfg.docker_root },
 	};
 	err = scrape_new(loader, &sopts, &scrape, msg, sizeof(msg));
 	if (err) {

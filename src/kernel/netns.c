@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "cgroup.h"
 #include "file.h"
 #include "log.h"
 #include "netns.h"
@@ -31,14 +32,18 @@ enum mount_rank { RANK_IP_NETNS, RANK_OTHER };
 /* Every entry was seen alive: mounted, or entered by a live process. */
 struct netns_entry {
 	uint32_t inode;
-	char *name; /* NULL when none of its processes had a readable comm */
+	struct netns_info info; /* its mount and comm strings are owned */
 };
 
 struct netns_table {
 	struct netns_entry *ents; /* sorted by inode, unique */
 	size_t count;
 	uint32_t self;
+	uint32_t host;
 };
+
+/* /proc/1/ns/pid of the initial pid namespace: PROC_PID_INIT_INO. */
+#define PID_INIT_LINK "pid:[4026531836]"
 
 struct mount_rec {
 	uint32_t inode;
@@ -53,6 +58,8 @@ struct pid_rec {
 
 struct scan {
 	int dfd; /* proc_root; owned by dir */
+	const struct netns_table *prev;
+	uint32_t host;
 	struct mount_rec *mounts;
 	size_t nmounts, mounts_cap;
 	struct pid_rec *pids;
@@ -364,14 +371,59 @@ static int cmp_inode(const void *key, const void *elem)
 	return (k > e) - (k < e);
 }
 
-static int table_add(struct netns_table *t, size_t *cap, uint32_t inode, char *name)
+static int table_add(struct netns_table *t, size_t *cap, uint32_t inode,
+		     const struct netns_info *info)
 {
 	if (ARRAY_RESERVE(t->ents, *cap, t->count, 16))
 		return -ENOMEM;
 	t->ents[t->count].inode = inode;
-	t->ents[t->count].name = name;
+	t->ents[t->count].info = *info;
 	t->count++;
 	return 0;
+}
+
+static void info_release(struct netns_info *info)
+{
+	free((char *)info->mount);
+	free((char *)info->comm);
+	info->mount = info->comm = NULL;
+}
+
+/* FNV-1a over the pids: equal sets (sorted) hash alike. */
+static uint64_t pids_sig(const struct pid_rec *pids, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = (uint32_t)pids[i].pid;
+
+		for (int b = 0; b < 4; b++) {
+			h ^= (v >> (8 * b)) & 0xff;
+			h *= 1099511628211ULL;
+		}
+	}
+	return h;
+}
+
+/* The cgroup of its processes, lowest pid first, until one names a pod or
+ * a container. */
+static void ids_from_pids(int dfd, const struct pid_rec *pids, size_t n, struct cgroup_ids *ids)
+{
+	size_t tries = 0;
+
+	memset(ids, 0, sizeof(*ids));
+	for (size_t i = 0; i < n && tries < NETNS_CGROUP_TRIES; i++) {
+		int r = cgroup_read_pid(dfd, pids[i].pid, ids);
+
+		if (r == -ENOENT || r == -ESRCH)
+			continue;
+		tries++;
+		if (r == 1)
+			return;
+		if (r < 0)
+			pr_debug("netns: pid %d: cgroup: %s\n", pids[i].pid, strerror(-r));
+		memset(ids, 0, sizeof(*ids));
+	}
 }
 
 /* Names the netns of pids[0..n) (sorted by pid) after the first process
@@ -396,7 +448,49 @@ static int name_from_pids(int dfd, const struct pid_rec *pids, size_t n, bool *s
 	return 0;
 }
 
-/* Merges the sorted mount and pid lists into the table: a mount's name wins. */
+static const struct netns_entry *table_find(const struct netns_table *t, uint32_t inode);
+
+/* The processes of one namespace, pids[0..n) sorted by pid: its command
+ * (when it has no mount to be named after) and its cgroup identity, from
+ * the scan before when they are the same processes. *seen tells whether
+ * any process was there: one that vanished proves nothing. */
+static int from_pids(struct scan *s, uint32_t inode, const struct pid_rec *pids, size_t n,
+		     struct netns_info *info, bool *seen)
+{
+	const struct netns_entry *old = table_find(s->prev, inode);
+	int err;
+
+	*seen = true;
+	info->has_pids = n > 0;
+	info->pids_sig = pids_sig(pids, n);
+	if (n == 0)
+		return 0;
+	if (old && old->info.has_pids && old->info.pids_sig == info->pids_sig &&
+	    old->info.host == info->host && (info->mount || old->info.comm)) {
+		info->ids = old->info.ids;
+		if (!info->mount && old->info.comm) {
+			info->comm = strdup(old->info.comm);
+			if (!info->comm)
+				return -ENOMEM;
+		}
+		return 0;
+	}
+	if (!info->mount) {
+		char *comm = NULL;
+
+		err = name_from_pids(s->dfd, pids, n, seen, &comm);
+		if (err)
+			return err;
+		info->comm = comm;
+		if (!*seen)
+			return 0;
+	}
+	if (!info->host)
+		ids_from_pids(s->dfd, pids, n, &info->ids);
+	return 0;
+}
+
+/* Merges the sorted mount and pid lists into the table. */
 static int build_table(struct scan *s, struct netns_table *t)
 {
 	size_t m = 0, p = 0;
@@ -408,36 +502,35 @@ static int build_table(struct scan *s, struct netns_table *t)
 	if (s->npids)
 		qsort(s->pids, s->npids, sizeof(*s->pids), cmp_pid);
 	while (m < s->nmounts || p < s->npids) {
+		struct netns_info info = { 0 };
 		uint32_t inode;
-		char *name = NULL;
+		size_t start;
 		bool seen = true;
 
 		if (p >= s->npids || (m < s->nmounts && s->mounts[m].inode <= s->pids[p].inode))
 			inode = s->mounts[m].inode;
 		else
 			inode = s->pids[p].inode;
+		info.host = inode == s->host;
 		if (m < s->nmounts && s->mounts[m].inode == inode) {
-			name = s->mounts[m].name;
+			info.mount = s->mounts[m].name;
+			info.ip_netns = s->mounts[m].rank == RANK_IP_NETNS;
 			s->mounts[m].name = NULL;
 		}
 		while (m < s->nmounts && s->mounts[m].inode == inode)
 			m++;
-		if (!name) {
-			size_t start = p;
-
-			while (p < s->npids && s->pids[p].inode == inode)
-				p++;
-			err = name_from_pids(s->dfd, s->pids + start, p - start, &seen, &name);
-			if (err)
-				goto cleanup;
-		}
+		start = p;
 		while (p < s->npids && s->pids[p].inode == inode)
 			p++;
-		if (!seen)
+		err = from_pids(s, inode, s->pids + start, p - start, &info, &seen);
+		if (!err && !seen) {
+			info_release(&info);
 			continue;
-		err = table_add(t, &s->ents_cap, inode, name);
+		}
+		if (!err)
+			err = table_add(t, &s->ents_cap, inode, &info);
 		if (err) {
-			free(name);
+			info_release(&info);
 			goto cleanup;
 		}
 	}
@@ -445,11 +538,40 @@ cleanup:
 	return err;
 }
 
+/* The initial netns: that of pid 1, or else of pid 2 (kthreadd, whose
+ * namespaces a sandbox's pid 1 may hide less), when the process is in the
+ * initial pid namespace (not a container's); 0 when unknown. Kernel
+ * threads never leave the initial netns, and init does not. */
+static uint32_t host_netns(int dfd)
+{
+	static const char *const pids[] = { "1", "2" };
+
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		char path[16], link[NSLINK_SIZE];
+		uint32_t inode;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/ns/pid", pids[i]);
+		n = readlinkat(dfd, path, link, sizeof(link));
+		if (n < 0 || (size_t)n != strlen(PID_INIT_LINK) ||
+		    memcmp(link, PID_INIT_LINK, (size_t)n))
+			continue;
+		if (!read_pid_netns(dfd, pids[i], &inode))
+			return inode;
+	}
+	return 0;
+}
+
 int netns_scan(const char *proc_root, struct netns_table **out)
+{
+	return netns_rescan(proc_root, NULL, out);
+}
+
+int netns_rescan(const char *proc_root, const struct netns_table *prev, struct netns_table **out)
 {
 	char link[NSLINK_SIZE];
 	struct netns_table *t = NULL;
-	struct scan s = { .dfd = -1 };
+	struct scan s = { .dfd = -1, .prev = prev };
 	DIR *dir = NULL;
 	ssize_t n;
 	int err = 0;
@@ -468,6 +590,7 @@ int netns_scan(const char *proc_root, struct netns_table **out)
 	n = readlinkat(s.dfd, "self/ns/net", link, sizeof(link));
 	if (n < 0 || (size_t)n >= sizeof(link) || parse_netns_ref(link, (size_t)n, &t->self))
 		t->self = 0;
+	t->host = s.host = host_netns(s.dfd);
 	err = scan_mounts(&s);
 	if (err)
 		goto cleanup;
@@ -505,7 +628,14 @@ const char *netns_name(const struct netns_table *t, uint32_t inode)
 {
 	const struct netns_entry *e = table_find(t, inode);
 
-	return e ? e->name : NULL;
+	return !e ? NULL : e->info.mount ? e->info.mount : e->info.comm;
+}
+
+const struct netns_info *netns_get(const struct netns_table *t, uint32_t inode)
+{
+	const struct netns_entry *e = table_find(t, inode);
+
+	return e ? &e->info : NULL;
 }
 
 bool netns_alive(const struct netns_table *t, uint32_t inode)
@@ -534,7 +664,7 @@ void netns_free(struct netns_table *t)
 	if (!t)
 		return;
 	for (size_t i = 0; i < t->count; i++)
-		free(t->ents[i].name);
+		info_release(&t->ents[i].info);
 	free(t->ents);
 	free(t);
 }

@@ -6,7 +6,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cgroup.h"
+
 struct netns_table;
+
+/* What a scan learnt of one network namespace. */
+struct netns_info {
+	const char *mount; /* the name of its best nsfs mount (see below), or NULL */
+	bool ip_netns;	   /* that mount is an `ip netns` one (/run/netns/NAME) */
+	const char *comm;  /* without a mount: the command of its lowest pid, or NULL */
+	bool host;	   /* the initial network namespace */
+	bool has_pids;	   /* a process lives in it */
+	/* From the first of its processes (lowest pid first, at most
+	 * NETNS_CGROUP_TRIES of them) whose cgroup names a pod or a container;
+	 * zero when none did, and for the host. */
+	struct cgroup_ids ids;
+	/* A hash of the pids in it: another value means its processes changed. */
+	uint64_t pids_sig;
+};
+
+/* How many of a namespace's processes have their cgroup read. */
+#define NETNS_CGROUP_TRIES 16
 
 /* Scans, under proc_root (NULL: "/proc"):
  *  - <proc_root>/self/mountinfo for nsfs mounts of network namespaces
@@ -20,8 +40,18 @@ struct netns_table;
  * Returns 0 or a negative errno: only when proc_root itself cannot be read,
  * or memory runs out. */
 int netns_scan(const char *proc_root, struct netns_table **out);
+/* The same, reading each namespace's cgroups and commands again only when
+ * the set of its processes differs from what prev (a scan before, or NULL)
+ * saw: a namespace whose processes did not change keeps prev's. The
+ * initial namespace ("host") is the one pid 1 (else pid 2, kthreadd) is in,
+ * when that process is in the initial pid namespace (whose inode is fixed,
+ * PROC_PID_INIT_INO). */
+int netns_rescan(const char *proc_root, const struct netns_table *prev, struct netns_table **out);
+/* What the scan learnt of the netns, or NULL when it did not find it. */
+const struct netns_info *netns_get(const struct netns_table *t, uint32_t inode);
 
-/* Name of the netns, or NULL when the scan did not find it. */
+/* Its mount's name, else its command; NULL when the scan did not find it
+ * (or could not name it). */
 const char *netns_name(const struct netns_table *t, uint32_t inode);
 bool netns_alive(const struct netns_table *t, uint32_t inode);
 /* Inode of the netns of proc_root/self (the initial netns when the daemon

@@ -13,18 +13,19 @@
 #include "counters.h"
 #include "log.h"
 #include "netns.h"
-
-#define NETNS_NAME_MAX 64
+#include "workload.h"
 
 /* A network namespace seen in the counters: its name is remembered so that
  * series keep it during the grace period after the namespace is gone. */
 struct known_netns {
 	uint32_t inode;
-	uint32_t gen;	   /* N of its label "INODE-N"; 1: plain "INODE" */
-	uint64_t id;	   /* drop_key.netns_id: never printed (hash_mix on 5.10) */
-	uint64_t round;	   /* the update it was first seen in */
-	uint32_t next_gen; /* of its inode's group: the next namespace's N */
-	char name[NETNS_NAME_MAX];
+	uint32_t gen;	    /* N of its label "INODE-N"; 1: plain "INODE" */
+	uint64_t id;	    /* drop_key.netns_id: never printed (hash_mix on 5.10) */
+	uint64_t round;	    /* the update it was first seen in */
+	uint32_t next_gen;  /* of its inode's group: the next namespace's N */
+	bool named;	    /* w holds what was learnt of it */
+	uint64_t named_sig; /* of the scan's netns_info it was named from */
+	struct workload w;
 	double missing_since; /* monotonic seconds; 0 while alive */
 	double retry_at;      /* a postponed removal is not tried before */
 };
@@ -32,6 +33,7 @@ struct known_netns {
 struct netns_expiry {
 	struct netns_expiry_opts opts;
 	struct netns_table *netns;
+	struct workload_namer *namer;
 	double netns_scanned_at;
 	uint64_t rounds;
 	struct known_netns *known; /* sorted by (inode, id) */
@@ -48,6 +50,10 @@ int netns_expiry_new(const struct netns_expiry_opts *opts, struct netns_expiry *
 	if (!x)
 		return -ENOMEM;
 	x->opts = *opts;
+	if (workload_namer_new(&opts->workload, &x->namer)) {
+		free(x);
+		return -ENOMEM;
+	}
 	*out = x;
 	return 0;
 }
@@ -58,12 +64,13 @@ void netns_expiry_free(struct netns_expiry *x)
 		return;
 	free(x->known);
 	netns_free(x->netns);
+	workload_namer_free(x->namer);
 	free(x);
 }
 
 static int scan(struct netns_expiry *x, struct netns_table **out)
 {
-	return x->opts.scan ? x->opts.scan(x->opts.ctx, out) : netns_scan(NULL, out);
+	return x->opts.scan ? x->opts.scan(x->opts.ctx, out) : netns_rescan(NULL, x->netns, out);
 }
 
 /* Replaces the table with a fresh one; a failed scan keeps the old one. */
@@ -197,19 +204,48 @@ static bool is_latest(const struct netns_expiry *x, size_t i)
 	return true;
 }
 
+/* What a namespace's name depends on: its processes, its mount, whether it
+ * is the host. */
+static uint64_t info_sig(const struct netns_info *info)
+{
+	uint64_t h = info->pids_sig ^ (info->host ? 0x9e3779b97f4a7c15ULL : 0);
+
+	for (const char *p = info->mount ? info->mount : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* Names it from the table's info, when that changed since it was named
+ * or more may be known now (a pod log directory, a Docker name). What was
+ * learnt from its processes is kept once they are gone: a pod's netns
+ * lives on in containerd's cni-* mount, and is still that pod's. */
+static void name_known(struct netns_expiry *x, struct known_netns *k, const struct netns_info *info)
+{
+	struct workload w;
+	uint64_t sig = info_sig(info);
+
+	if (k->named && sig == k->named_sig && k->w.complete)
+		return;
+	workload_name(x->namer, info, &w);
+	if (k->named && !info->has_pids && k->w.from_pids && !info->host)
+		return;
+	k->w = w;
+	k->named = true;
+	k->named_sig = sig;
+}
+
 /* Names and liveness, from the table: a namespace is alive when its inode
  * is and no later namespace took that inode. */
 static void follow_table(struct netns_expiry *x, double now)
 {
+	workload_namer_begin(x->namer);
 	for (size_t i = 0; i < x->nknown; i++) {
 		struct known_netns *k = &x->known[i];
-		const char *name;
+		const struct netns_info *info = netns_get(x->netns, k->inode);
 
-		if (netns_alive(x->netns, k->inode) && is_latest(x, i)) {
+		if (info && is_latest(x, i)) {
 			k->missing_since = 0;
-			name = netns_name(x->netns, k->inode);
-			if (name)
-				snprintf(k->name, sizeof(k->name), "%s", name);
+			name_known(x, k, info);
 		} else if (k->missing_since == 0) {
 			k->missing_since = now;
 		}
@@ -292,10 +328,10 @@ bool netns_expiry_update(struct netns_expiry *x, const struct counters_snapshot 
 		}
 		if (k->gen > 1)
 			pr_info("netns %u-%u (%s) is gone: removed its %d series\n", k->inode,
-				k->gen, k->name[0] ? k->name : "unnamed", n);
+				k->gen, k->w.name[0] ? k->w.name : "unnamed", n);
 		else
 			pr_info("netns %u (%s) is gone: removed its %d series\n", k->inode,
-				k->name[0] ? k->name : "unnamed", n);
+				k->w.name[0] ? k->w.name : "unnamed", n);
 		memmove(&x->known[i], &x->known[i + 1], (--x->nknown - i) * sizeof(x->known[0]));
 		removed = true;
 	}
@@ -332,14 +368,24 @@ void netns_expiry_render(const struct netns_expiry *x, struct expo *e)
 	char label[NETNS_LABEL_SIZE];
 
 	expo_family(e, "dropmon_netns_info", EXPO_GAUGE,
-		    "Name of each network namespace in the drop series: its ip-netns (or "
-		    "other bind mount) name, else the command of a process living in it.");
+		    "Who each network namespace in the drop series belongs to: name is "
+		    "host, namespace/pod, the container's name, its ip-netns (or other "
+		    "bind mount) name, else the command of a process in it.");
 	for (size_t i = 0; i < x->nknown; i++) {
 		const struct known_netns *k = &x->known[i];
-		struct expo_label l[2] = { { "netns", format_label(k->inode, k->gen, label) },
-					   { "name", k->name } };
+		const struct workload *w = &k->w;
+		struct expo_label l[] = {
+			{ "netns", format_label(k->inode, k->gen, label) },
+			{ "name", w->name },
+			{ "k8s_namespace_name", w->k8s_namespace_name },
+			{ "k8s_pod_name", w->k8s_pod_name },
+			{ "k8s_pod_uid", w->k8s_pod_uid },
+			{ "container_id", w->container_id },
+			{ "container_runtime", w->container_runtime },
+			{ "container_name", w->container_name },
+		};
 
-		expo_sample_u64(e, l, 2, 1);
+		expo_sample_u64(e, l, sizeof(l) / sizeof(l[0]), 1);
 	}
 }
 
@@ -357,5 +403,13 @@ const char *netns_expiry_name(const struct netns_expiry *x, uint32_t inode, uint
 {
 	const struct known_netns *k = known_find(x, inode, netns_id);
 
-	return k ? k->name : NULL;
+	return k ? k->w.name : NULL;
+}
+
+const struct workload *netns_expiry_workload(const struct netns_expiry *x, uint32_t inode,
+					     uint64_t netns_id)
+{
+	const struct known_netns *k = known_find(x, inode, netns_id);
+
+	return k ? &k->w : NULL;
 }

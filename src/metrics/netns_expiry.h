@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "expo.h"
+#include "workload.h"
 
 struct counters_snapshot;
 struct netns_table;
@@ -29,6 +30,8 @@ struct netns_expiry_opts {
 	 * -EBUSY means "not now, try again later". */
 	int (*forget)(uint32_t inode, uint64_t netns_id, void *ctx);
 	void *ctx;
+	/* Where pods' and containers' names are read (workload.h). */
+	struct workload_opts workload;
 };
 
 struct netns_expiry;
@@ -49,7 +52,8 @@ int netns_expiry_new(const struct netns_expiry_opts *opts, struct netns_expiry *
  * Returns whether any namespace's series were removed (the caller then
  * reads its snapshot again). */
 bool netns_expiry_update(struct netns_expiry *x, const struct counters_snapshot *snap, double now);
-/* The dropmon_netns_info family: one sample per known namespace. */
+/* The dropmon_netns_info family: one sample per known namespace, with what
+ * it belongs to (a pod, a container, the host) and its best name. */
 void netns_expiry_render(const struct netns_expiry *x, struct expo *e);
 
 /* "4294967295-4294967295" and its NUL. */
@@ -70,6 +74,8 @@ const struct netns_table *netns_expiry_table(const struct netns_expiry *x);
  * known): for tests. */
 size_t netns_expiry_count(const struct netns_expiry *x);
 const char *netns_expiry_name(const struct netns_expiry *x, uint32_t inode, uint64_t netns_id);
+const struct workload *netns_expiry_workload(const struct netns_expiry *x, uint32_t inode,
+					     uint64_t netns_id);
 void netns_expiry_free(struct netns_expiry *x); /* accepts NULL */
 
 #endif

@@ -62,6 +62,7 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 		.grace_s = (double)opts->netns_grace_s,
 		.refresh_s = (double)opts->netns_refresh_s,
 		.forget = forget_netns,
+		.workload = opts->workload,
 	};
 	struct series_opts sopts = {
 		.ksyms_check_s = (double)opts->netns_refresh_s,

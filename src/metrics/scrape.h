@@ -10,6 +10,7 @@
 #include "expo.h"
 #include "loader.h"
 #include "strbuf.h"
+#include "workload.h"
 
 struct counters_snapshot;
 struct reasons;
@@ -20,6 +21,7 @@ struct scrape_opts {
 	/* Names of drop reasons (required): the caller's, not freed, shared with other
 	 * threads (its lookups are locked). */
 	struct reasons *reasons;
+	struct workload_opts workload; /* where pods and containers are named */
 };
 
 struct scrape;

@@ -158,9 +158,15 @@ static const char *render_info(struct fixture *fx)
 }
 
 #define INFO_HEAD                                                                                  \
-	"# HELP dropmon_netns_info Name of each network namespace in the drop series: its "        \
-	"ip-netns (or other bind mount) name, else the command of a process living in it.\n"       \
+	"# HELP dropmon_netns_info Who each network namespace in the drop series belongs to: "     \
+	"name is host, namespace/pod, the container's name, its ip-netns (or other bind mount) "   \
+	"name, else the command of a process in it.\n"                                             \
 	"# TYPE dropmon_netns_info gauge\n"
+
+/* The labels of a namespace that is neither a pod nor a container. */
+#define NO_WORKLOAD                                                                                \
+	",k8s_namespace_name=\"\",k8s_pod_name=\"\",k8s_pod_uid=\"\",container_id=\"\","           \
+	"container_runtime=\"\",container_name=\"\""
 
 /* Every netns of the rows is known (0 is no netns), sorted by inode, named
  * after its mount; one never seen alive is unnamed. Scans happen at most
@@ -180,10 +186,11 @@ static void test_names(void **state)
 	assert_int_equal(fx->scans, 1);
 	assert_non_null(netns_expiry_table(fx->x));
 	assert_int_equal(netns_expiry_count(fx->x), 3);
-	assert_string_equal(render_info(fx),
-			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
-				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n"
-				      "dropmon_netns_info{netns=\"4026532300\",name=\"\"} 1\n");
+	assert_string_equal(
+	    render_info(fx),
+	    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n"
+		      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"" NO_WORKLOAD "} 1\n"
+		      "dropmon_netns_info{netns=\"4026532300\",name=\"\"" NO_WORKLOAD "} 1\n");
 
 	/* Renamed, but not rescanned before REFRESH seconds. */
 	set_alive(fx, 2, renamed);
@@ -220,17 +227,19 @@ static void test_grace_then_forget(void **state)
 	}
 	assert_int_equal(fx->forgets, 0);
 	assert_int_equal(fx->snap.nrows, 3);
-	assert_string_equal(render_info(fx),
-			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
-				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
+	assert_string_equal(
+	    render_info(fx),
+	    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n"
+		      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"" NO_WORKLOAD "} 1\n");
 
 	assert_true(netns_expiry_update(fx->x, &fx->snap, 110 + GRACE));
 	assert_int_equal(fx->forgets, 1);
 	assert_int_equal(fx->forgot, NS_A);
 	assert_int_equal(fx->snap.nrows, 1);
 	assert_null(netns_expiry_name(fx->x, NS_A, 0));
-	assert_string_equal(render_info(fx),
-			    INFO_HEAD "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
+	assert_string_equal(render_info(fx), INFO_HEAD
+			    "dropmon_netns_info{netns=\"4026532200\",name=\"red\"" NO_WORKLOAD
+			    "} 1\n");
 	/* Forgotten once only. */
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 200));
 	assert_int_equal(fx->forgets, 1);
@@ -297,9 +306,10 @@ static void test_busy_retried(void **state)
 	assert_int_equal(fx->forgets, 2);
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 149));
 	assert_int_equal(fx->forgets, 2);
-	assert_string_equal(render_info(fx),
-			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
-				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
+	assert_string_equal(
+	    render_info(fx),
+	    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n"
+		      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"" NO_WORKLOAD "} 1\n");
 
 	/* Some other error: kept, and tried at the very next update. */
 	fx->fail_with = -EIO;
@@ -333,8 +343,9 @@ static void test_scan_fails(void **state)
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
 	assert_null(netns_expiry_table(fx->x));
 	assert_int_equal(netns_expiry_count(fx->x), 1);
-	assert_string_equal(render_info(fx),
-			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"\"} 1\n");
+	assert_string_equal(render_info(fx), INFO_HEAD
+			    "dropmon_netns_info{netns=\"4026532100\",name=\"\"" NO_WORKLOAD
+			    "} 1\n");
 	fx->scan_fails = false;
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100.5));
 	assert_int_equal(fx->scans, 2);
@@ -356,7 +367,8 @@ static void test_series_expire(void **state)
 			     "ifindex=\"7\",netns=\"4026532100\",function=\"do_work\"} 3\n";
 	const char *b_line = "dropmon_drops_total{reason=\"NO_SOCKET\",device=\"veth-b\","
 			     "ifindex=\"7\",netns=\"4026532200\",function=\"do_work\"} 1\n";
-	const char *a_info = "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n";
+	const char *a_info =
+	    "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n";
 	struct expo e;
 
 	assert_int_equal(series_new(&so, 0, &set), 0);
@@ -426,9 +438,10 @@ static void test_reuse_labels(void **state)
 	assert_int_equal(netns_expiry_gen(fx->x, NS_A, ID_A2), 2);
 	assert_string_equal(netns_expiry_name(fx->x, NS_A, ID_A1), "blue");
 	assert_string_equal(netns_expiry_name(fx->x, NS_A, ID_A2), "green");
-	assert_string_equal(render_info(fx), INFO_HEAD
-			    "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
-			    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"} 1\n");
+	assert_string_equal(
+	    render_info(fx), INFO_HEAD
+	    "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n"
+	    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"" NO_WORKLOAD "} 1\n");
 
 	/* The grace period of the first runs from 101, alive inode or not. */
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 101 + GRACE - 0.5));
@@ -441,7 +454,8 @@ static void test_reuse_labels(void **state)
 	assert_null(netns_expiry_name(fx->x, NS_A, ID_A1));
 	/* The second keeps its label: it never moves while it is shown. */
 	assert_string_equal(render_info(fx), INFO_HEAD
-			    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"} 1\n");
+			    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"" NO_WORKLOAD
+			    "} 1\n");
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 200));
 	assert_int_equal(fx->forgets, 1);
 	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A2, label), "4026532100-2");
