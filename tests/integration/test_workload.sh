@@ -515,6 +515,17 @@ if [ -f "$DASHBOARD" ]; then
 		else
 			pass "dashboard query returns data: $q"
 		fi
+		# With one Kubernetes namespace chosen: data, of that namespace only.
+		case "$expr" in *'$k8s_namespace'*) ;; *) continue ;; esac
+		q=$(printf '%s' "$q" | sed 's/k8s_namespace_name=~"\.\*"/k8s_namespace_name=~"'"$K8S_NS1"'"/g')
+		samples "$q" >"$TMP/q.txt"
+		if [ ! -s "$TMP/q.txt" ] || grep -q '^error' "$TMP/q.txt"; then
+			fail "dashboard query with k8s_namespace=$K8S_NS1 returns nothing: $q ($(head -c 300 "$TMP/q.txt"))"
+		elif grep 'k8s_namespace_name=' "$TMP/q.txt" | grep -qv "k8s_namespace_name=\"$K8S_NS1\""; then
+			fail "dashboard query with k8s_namespace=$K8S_NS1 returns other namespaces: $q: $(cat "$TMP/q.txt")"
+		else
+			pass "dashboard query with k8s_namespace=$K8S_NS1: $(tr '\n' ' ' <"$TMP/q.txt")"
+		fi
 	done < <(sed -n 's/^ *"expr": "\(.*\)",\{0,1\}$/\1/p' "$DASHBOARD")
 	if [ "$nk" -eq 0 ]; then
 		if [ "$HAVE_RULES" = true ]; then
