@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The pods and containers behind network namespaces (issue 11): kubelet pods
-# of the systemd and cgroupfs drivers and a Docker container, built as their
-# runtimes build them (cgroups, a cni-* netns, pod log directories, Docker's
-# config.v2.json) in a cgroup2 view of our own. Exact drops in each netns;
-# dropmon_netns_info names each, the host netns is "host"; a real Prometheus
-# joins the drops with the info and with kube-state-metrics' kube_pod_info
-# by pod UID, evaluates the k8s recording rules and dashboard queries; the
-# names outlive the processes (grace period); a dropmon in a cgroup
-# namespace of its own (paths seen as /../...) names them too.
+# of the systemd and cgroupfs drivers (containerd, CRI-O; Burstable,
+# BestEffort, Guaranteed; one in a named cgroup v1 hierarchy) and a Docker
+# container, built as their runtimes build them (cgroups, a cni-* netns,
+# pod log directories, Docker's config.v2.json) in a cgroup2 view of our
+# own. Exact drops in each netns; dropmon_netns_info names each, the host
+# netns is "host"; a real Prometheus joins the drops with the info and with
+# kube-state-metrics' kube_pod_info by pod UID, evaluates the k8s recording
+# rules and dashboard queries; the names outlive the processes (grace
+# period); a dropmon in a cgroup namespace of its own (paths seen as
+# /../...) names them too.
 . "$(dirname "$0")/lib.sh"
 require_kernel
 command -v prometheus >/dev/null || skip "prometheus is not installed (Debian package prometheus)"
@@ -181,6 +183,21 @@ else
 	expect_cgroup "$POD3_PID" "^0::/(.*/)?dropmon-$TAG/kubepods/pod$UID3/$CID3$"
 fi
 
+# A Guaranteed pod of the systemd driver (kubepods-podUID.slice, no QoS
+# slice) run by CRI-O, in the first pod's Kubernetes namespace; CRI-O pins
+# its netns as /run/netns/UUID, a name the pod must beat too.
+POD4="api-0"
+UID4=$(new_uuid)
+CID4=$(hex64)
+NS4=$(new_uuid)
+POD4_CG="dropmon-$TAG/kubepods.slice/kubepods-pod${UID4//-/_}.slice/crio-$CID4.scope"
+cg_mkdir "$CG2" "$POD4_CG"
+netns_add "$NS4"
+mkdir -p "$TMP/pods/${K8S_NS1}_${POD4}_$UID4/api"
+start_in "$NS4" "$CG2/$POD4_CG"
+POD4_PID=$LAST_PID
+expect_cgroup "$POD4_PID" "^0::/(.*/)?dropmon-$TAG/kubepods\.slice/kubepods-pod${UID4//-/_}\.slice/crio-$CID4\.scope$"
+
 # A Docker container (systemd cgroup driver): docker-ID.scope, its name in
 # DATA_ROOT/containers/ID/config.v2.json (0600, as dockerd writes it). Its
 # netns here has an ip netns name, which the container's name must beat;
@@ -210,9 +227,11 @@ veth_pair "$C" c1 198.18.1.1 - "$NS1" eth0 198.18.1.2 -
 veth_pair "$C" c2 198.18.2.1 - "$NS2" eth0 198.18.2.2 -
 veth_pair "$C" c3 198.18.3.1 - "$NS3" eth0 198.18.3.2 -
 veth_pair "$C" c4 198.18.4.1 - "$DNS" eth0 198.18.4.2 -
+veth_pair "$C" c5 198.18.5.1 - "$NS4" eth0 198.18.5.2 -
 INO1=$(netns_inode "$NS1")
 INO2=$(netns_inode "$NS2")
 INO3=$(netns_inode "$NS3")
+INO4=$(netns_inode "$NS4")
 INOD=$(netns_inode "$DNS")
 # The initial netns: pid 1's, or, where pid 1 cannot be read even by root
 # (a VM's own init), kthreadd's: kernel threads live in it.
@@ -222,7 +241,7 @@ else
 	HOSTNS=$(stat -L -c %i /proc/2/ns/net)
 	log "/proc/1/ns/net cannot be read here; the initial netns is kthreadd's (pid 2)"
 fi
-log "netns: $NS1 $INO1 (systemd pod), $NS2 $INO2 (cgroupfs pod), $NS3 $INO3 (Guaranteed pod), $DNS $INOD (Docker), host $HOSTNS"
+log "netns: $NS1 $INO1 (systemd pod), $NS2 $INO2 (cgroupfs pod), $NS3 $INO3 (Guaranteed pod), $NS4 $INO4 (CRI-O pod), $DNS $INOD (Docker), host $HOSTNS"
 
 # --- dropmon, and one in a cgroup namespace of its own ----------------------
 WL_FLAGS=(--kubernetes.pod-logs-dir="$TMP/pods" --docker.data-root="$TMP/docker")
@@ -278,6 +297,7 @@ cat >"$TMP/ksm/pods" <<EOP
 $K8S_NS1 $POD1 $UID1 ReplicaSet web-7d4b9c6f5 web
 $K8S_NS2 $POD2 $UID2 Job batch-28391740 batch
 db-$TAG postgres-0 $UID3 StatefulSet postgres db
+$K8S_NS1 $POD4 $UID4 StatefulSet api api
 EOP
 {
 	echo '# HELP kube_pod_info Information about pod.'
@@ -365,6 +385,7 @@ expect_samples() {
 N1=37
 N2=23
 N3=11
+N4=29
 ND=19
 NH=3
 IF1=$(ifindex_in "$NS1" eth0)
@@ -374,6 +395,7 @@ IFD=$(ifindex_in "$DNS" eth0)
 S1=$(drops_series "$NO_SOCKET" eth0 "$IF1" "$INO1" tcp_v4_rcv)
 S2=$(drops_series "$NO_SOCKET" eth0 "$IF2" "$INO2" tcp_v4_rcv)
 S3=$(drops_series "$NO_SOCKET" eth0 "$IF3" "$INO3" tcp_v4_rcv)
+S4=$(drops_series "$NO_SOCKET" eth0 "$(ifindex_in "$NS4" eth0)" "$INO4" tcp_v4_rcv)
 SD=$(drops_series "$NO_SOCKET" eth0 "$IFD" "$INOD" tcp_v4_rcv)
 SH=$(drops_series "$NO_SOCKET" lo 1 "$HOSTNS" tcp_v4_rcv)
 syns() { ip netns exec "$C" "$DROPGEN" tcp-syn "$1" 8080 --count "$2" >/dev/null; }
@@ -386,10 +408,11 @@ syns 198.18.1.2 1
 syns 198.18.2.2 1
 syns 198.18.3.2 1
 syns 198.18.4.2 1
+syns 198.18.5.2 1
 host_syns 1
 scraped_twice() {
 	local ino
-	for ino in "$INO1" "$INO2" "$INO3" "$INOD" "$HOSTNS"; do
+	for ino in "$INO1" "$INO2" "$INO3" "$INO4" "$INOD" "$HOSTNS"; do
 		has_sample "count_over_time(dropmon_drops_total{job=\"dropmon\",reason=\"$NO_SOCKET\",function=\"tcp_v4_rcv\",netns=\"$ino\"}[1m]) >= 2" || return 1
 	done
 	has_sample 'count_over_time(kube_pod_info[1m]) >= 2'
@@ -399,17 +422,19 @@ syns 198.18.1.2 $((N1 - 1))
 syns 198.18.2.2 $((N2 - 1))
 syns 198.18.3.2 $((N3 - 1))
 syns 198.18.4.2 $((ND - 1))
+syns 198.18.5.2 $((N4 - 1))
 host_syns $((NH - 1))
 all_in() {
 	scrape >"$TMP/m.txt" &&
 		[ "$(value "$TMP/m.txt" "$S1")" -ge $N1 ] && [ "$(value "$TMP/m.txt" "$S2")" -ge $N2 ] &&
-		[ "$(value "$TMP/m.txt" "$S3")" -ge $N3 ] && [ "$(value "$TMP/m.txt" "$SD")" -ge $ND ] &&
+		[ "$(value "$TMP/m.txt" "$S3")" -ge $N3 ] && [ "$(value "$TMP/m.txt" "$S4")" -ge $N4 ] && [ "$(value "$TMP/m.txt" "$SD")" -ge $ND ] &&
 		[ "$(value "$TMP/m.txt" "$SH")" -ge $NH ]
 }
 wait_for 5 all_in || true
 expect_eq "drops in the systemd pod's netns" $N1 "$(value "$TMP/m.txt" "$S1")"
 expect_eq "drops in the cgroupfs pod's netns" $N2 "$(value "$TMP/m.txt" "$S2")"
 expect_eq "drops in the Guaranteed pod's netns" $N3 "$(value "$TMP/m.txt" "$S3")"
+expect_eq "drops in the CRI-O pod's netns" $N4 "$(value "$TMP/m.txt" "$S4")"
 expect_eq "drops in the Docker container's netns" $ND "$(value "$TMP/m.txt" "$SD")"
 # Anything on the host may add to the host's (a client of a port not yet
 # open): at least ours.
@@ -447,6 +472,7 @@ expect_all_info() {
 	expect_info "$1" "$INO1" "$2: systemd pod" "$K8S_NS1/$POD1" "$K8S_NS1" "$POD1" "$UID1" "" containerd ""
 	expect_info "$1" "$INO2" "$2: cgroupfs pod" "$K8S_NS2/$POD2" "$K8S_NS2" "$POD2" "$UID2" "" "" ""
 	expect_info "$1" "$INO3" "$2: Guaranteed pod without log dir" "$UID3" "" "" "$UID3" "" "" ""
+	expect_info "$1" "$INO4" "$2: CRI-O pod" "$K8S_NS1/$POD4" "$K8S_NS1" "$POD4" "$UID4" "" cri-o ""
 	expect_info "$1" "$INOD" "$2: Docker container" "$DNAME" "" "" "" "$DID" docker "$DNAME"
 }
 expect_all_info "$TMP/m.txt" "running"
@@ -455,14 +481,14 @@ grep '^dropmon_netns_info' "$TMP/m.txt" | sed 's/^/# /'
 
 # --- Prometheus: the joins, the rules, the dashboard --------------------------
 # Other tests may drop packets meanwhile, in namespaces of their own.
-ours="dropmon_drops_total{job=\"dropmon\",reason=\"$NO_SOCKET\",function=\"tcp_v4_rcv\",netns=~\"$INO1|$INO2|$INO3|$INOD\"}"
+ours="dropmon_drops_total{job=\"dropmon\",reason=\"$NO_SOCKET\",function=\"tcp_v4_rcv\",netns=~\"$INO1|$INO2|$INO3|$INO4|$INOD\"}"
 prom_has() { has_sample "dropmon_drops_total{job=\"dropmon\",reason=\"$NO_SOCKET\",function=\"tcp_v4_rcv\",netns=\"$1\"} == $2"; }
-at_all() { prom_has "$INO1" $N1 && prom_has "$INO2" $N2 && prom_has "$INO3" $N3 && prom_has "$INOD" $ND; }
+at_all() { prom_has "$INO1" $N1 && prom_has "$INO2" $N2 && prom_has "$INO3" $N3 && prom_has "$INO4" $N4 && prom_has "$INOD" $ND; }
 wait_for 20 at_all || fail "Prometheus never saw all the drops"
 # The join of the README: drops by pod.
 by_pod="sum by (k8s_namespace_name, k8s_pod_name) ($ours * on (job, instance, netns) group_left (k8s_namespace_name, k8s_pod_name) dropmon_netns_info{k8s_pod_name!=\"\"})"
 expect_samples "drops by pod (join with dropmon_netns_info)" "$by_pod" \
-	"$(printf '{k8s_namespace_name="%s",k8s_pod_name="%s"} %s\n' "$K8S_NS1" "$POD1" $N1 "$K8S_NS2" "$POD2" $N2 | sort)"
+	"$(printf '{k8s_namespace_name="%s",k8s_pod_name="%s"} %s\n' "$K8S_NS1" "$POD1" $N1 "$K8S_NS2" "$POD2" $N2 "$K8S_NS1" "$POD4" $N4 | sort)"
 expect_samples "drops by container" \
 	"sum by (container_runtime, container_name, container_id) ($ours * on (job, instance, netns) group_left (container_runtime, container_name, container_id) dropmon_netns_info{container_id!=\"\"})" \
 	"{container_id=\"$DID\",container_name=\"$DNAME\",container_runtime=\"docker\"} $ND"
@@ -474,10 +500,11 @@ expect_samples "drops by owner (join with kube_pod_info on uid)" \
 	"$(printf '{created_by_kind="%s",created_by_name="%s",namespace="%s",node="node-1",pod="%s"} %s\n' \
 		ReplicaSet web-7d4b9c6f5 "$K8S_NS1" "$POD1" $N1 \
 		Job batch-28391740 "$K8S_NS2" "$POD2" $N2 \
-		StatefulSet postgres "db-$TAG" postgres-0 $N3 | sort)"
+		StatefulSet postgres "db-$TAG" postgres-0 $N3 \
+		StatefulSet api "$K8S_NS1" "$POD4" $N4 | sort)"
 expect_samples "drops by app label (join with kube_pod_labels on uid)" \
 	"sum by (label_app) ($by_uid * on (uid) group_left (label_app) kube_pod_labels)" \
-	"$(printf '{label_app="%s"} %s\n' batch $N2 db $N3 web $N1 | sort)"
+	"$(printf '{label_app="%s"} %s\n' api $N4 batch $N2 db $N3 web $N1 | sort)"
 
 if [ "$HAVE_RULES" = true ]; then
 	rules_have_pods() {
@@ -489,9 +516,10 @@ if [ "$HAVE_RULES" = true ]; then
 		"count by (job, k8s_namespace_name, reason) (job_k8s_namespace_reason:dropmon_drops:rate5m{k8s_namespace_name=~\".*$TAG\",reason=\"$NO_SOCKET\"} > 0)" \
 		"$(printf '{job="dropmon",k8s_namespace_name="%s",reason="%s"} 1\n' "$K8S_NS1" "$NO_SOCKET" "$K8S_NS2" "$NO_SOCKET" | sort)"
 	expect_samples "recording rule by pod" \
-		"count by (job, instance, k8s_namespace_name, k8s_pod_name, k8s_pod_uid, reason) (instance_k8s_pod_reason:dropmon_drops:rate5m{k8s_pod_uid=~\"$UID1|$UID2|$UID3\",reason=\"$NO_SOCKET\"} > 0)" \
+		"count by (job, instance, k8s_namespace_name, k8s_pod_name, k8s_pod_uid, reason) (instance_k8s_pod_reason:dropmon_drops:rate5m{k8s_pod_uid=~\"$UID1|$UID2|$UID3|$UID4\",reason=\"$NO_SOCKET\"} > 0)" \
 		"$(printf '{instance="127.0.0.1:%s",job="dropmon",k8s_namespace_name="%s",k8s_pod_name="%s",k8s_pod_uid="%s",reason="%s"} 1\n' \
-			"$PORT" "$K8S_NS1" "$POD1" "$UID1" "$NO_SOCKET" "$PORT" "$K8S_NS2" "$POD2" "$UID2" "$NO_SOCKET" | sort)
+			"$PORT" "$K8S_NS1" "$POD1" "$UID1" "$NO_SOCKET" "$PORT" "$K8S_NS2" "$POD2" "$UID2" "$NO_SOCKET" \
+			"$PORT" "$K8S_NS1" "$POD4" "$UID4" "$NO_SOCKET" | sort)
 {instance=\"127.0.0.1:$PORT\",job=\"dropmon\",k8s_pod_uid=\"$UID3\",reason=\"$NO_SOCKET\"} 1"
 	# The rate of the pod's drops, within what a 5m rate of 36 drops seen
 	# over a few seconds can be.
@@ -556,7 +584,7 @@ expect_all_info "$TMP/m2.txt" "in a cgroup namespace"
 # --- the names outlive the processes ----------------------------------------
 # The pods' processes end, their netns live on (cni-* mounts); the Docker
 # container ends with its netns.
-for pid in "$POD1_SANDBOX" "$POD1_APP" "$POD2_PID" "$POD3_PID" "$DOCKER_PID"; do
+for pid in "$POD1_SANDBOX" "$POD1_APP" "$POD2_PID" "$POD3_PID" "$POD4_PID" "$DOCKER_PID"; do
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
 done
