@@ -374,7 +374,7 @@ void netns_expiry_render(const struct netns_expiry *x, struct expo *e)
 	for (size_t i = 0; i < x->nknown; i++) {
 		const struct known_netns *k = &x->known[i];
 		const struct workload *w = &k->w;
-		struct expo_label l[] = {
+		const struct expo_label all[] = {
 			{ "netns", format_label(k->inode, k->gen, label) },
 			{ "name", w->name },
 			{ "k8s_namespace_name", w->k8s_namespace_name },
@@ -384,8 +384,15 @@ void netns_expiry_render(const struct netns_expiry *x, struct expo *e)
 			{ "container_runtime", w->container_runtime },
 			{ "container_name", w->container_name },
 		};
+		struct expo_label l[sizeof(all) / sizeof(all[0])];
+		size_t n = 0;
 
-		expo_sample_u64(e, l, sizeof(l) / sizeof(l[0]), 1);
+		/* An empty label is no label to Prometheus: the workload's
+		 * are left out when unknown (netns and name always there). */
+		for (size_t j = 0; j < sizeof(all) / sizeof(all[0]); j++)
+			if (j < 2 || all[j].value[0])
+				l[n++] = all[j];
+		expo_sample_u64(e, l, n, 1);
 	}
 }
 

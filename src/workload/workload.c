@@ -2,6 +2,7 @@
 /* Puts together what a netns scan found with kubelet's and Docker's files,
  * in the order of workload.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,9 +81,22 @@ static void name_pod(struct workload_namer *n, const struct cgroup_ids *ids, str
 	w->complete = true;
 }
 
-static void name_container(struct workload_namer *n, const struct cgroup_ids *ids,
+/* A name a runtime made up for the mount: containerd's cni-UUID, Podman's
+ * netns-UUID. */
+static bool runtime_mount(const char *name)
+{
+	const char *rest = !strncmp(name, "cni-", 4)	 ? name + 4
+			   : !strncmp(name, "netns-", 6) ? name + 6
+							 : NULL;
+
+	return rest && *rest && strspn(rest, "0123456789abcdef-") == strlen(rest);
+}
+
+static void name_container(struct workload_namer *n, const struct netns_info *info,
 			   struct workload *w)
 {
+	const struct cgroup_ids *ids = &info->ids;
+
 	snprintf(w->container_id, sizeof(w->container_id), "%s", ids->container_id);
 	snprintf(w->container_runtime, sizeof(w->container_runtime), "%s",
 		 cgroup_runtime_name(ids->runtime));
@@ -97,13 +111,13 @@ static void name_container(struct workload_namer *n, const struct cgroup_ids *id
 				 strerror(-err));
 		}
 	}
-	if (w->container_name[0]) {
+	w->complete = w->container_name[0] || ids->runtime != CGROUP_RUNTIME_DOCKER;
+	if (w->container_name[0])
 		snprintf(w->name, sizeof(w->name), "%s", w->container_name);
-		w->complete = true;
-	} else {
+	else if (info->mount && info->ip_netns && !runtime_mount(info->mount))
+		snprintf(w->name, sizeof(w->name), "%s", info->mount); /* `ip netns add` */
+	else
 		snprintf(w->name, sizeof(w->name), "%.*s", SHORT_ID_LEN, ids->container_id);
-		w->complete = ids->runtime != CGROUP_RUNTIME_DOCKER;
-	}
 }
 
 void workload_name(struct workload_namer *n, const struct netns_info *info, struct workload *w)
@@ -118,7 +132,7 @@ void workload_name(struct workload_namer *n, const struct netns_info *info, stru
 	} else if (info->ids.pod_uid[0]) {
 		name_pod(n, &info->ids, w);
 	} else if (info->ids.container_id[0]) {
-		name_container(n, &info->ids, w);
+		name_container(n, info, w);
 	} else {
 		const char *name = info->mount ? info->mount : info->comm;
 

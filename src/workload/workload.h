@@ -46,7 +46,9 @@ void workload_namer_begin(struct workload_namer *n);
  *  2. a pod (from a process's cgroup): "namespace/pod" when kubelet's pod
  *     log directory names it, else its UID; container_runtime when the
  *     cgroup tells, but no container_id: the pod's containers share it;
- *  3. a container: its Docker name, else the first 12 digits of its id;
+ *  3. a container: its Docker name, else its `ip netns` name (not one a
+ *     runtime made up: cni-UUID, netns-UUID), else the first 12 digits of
+ *     its id;
  *  4. its `ip netns` name;
  *  5. another nsfs mount's name;
  *  6. the command of its lowest pid.

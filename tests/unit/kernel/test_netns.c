@@ -204,6 +204,145 @@ static void test_comm_lowest_pid(void **state)
 	netns_free(nt);
 }
 
+#define POD_UID "1a2b3c4d-0000-4000-8000-00000000abcd"
+#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define POD_CGROUP                                                                                 \
+	"0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"                     \
+	"1a2b3c4d_0000_4000_8000_00000000abcd.slice/cri-containerd-" CID ".scope\n"
+
+/* Points rel at target again. */
+static void relink(const struct testtree *t, const char *rel, const char *target)
+{
+	char path[256];
+
+	testtree_path(t, rel, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	testtree_link(t, rel, target);
+}
+
+static void tree_cgroup(const struct testtree *t, const char *pid, const char *content)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "%s/cgroup", pid);
+	testtree_file(t, rel, content);
+}
+
+/* The host: pid 1's netns when pid 1 is in the initial pid namespace, else
+ * kthreadd's (pid 2); not a container's pid 1. Its cgroups are not read. */
+static void test_host(void **state)
+{
+	const struct testtree *t = *state;
+	struct netns_table *nt;
+	const struct netns_info *i;
+
+	tree_proc(t, "1", "net:[600]", "systemd\n");
+	testtree_link(t, "1/ns/pid", "pid:[4026531836]");
+	tree_proc(t, "2", "net:[600]", "kthreadd\n");
+	tree_proc(t, "300", "net:[601]", "sleep\n");
+	/* A Docker container with the host's network: still the host. */
+	tree_cgroup(t, "1", "0::/system.slice/docker-" CID ".scope\n");
+	nt = scan_tree(t);
+	i = netns_get(nt, 600);
+	assert_non_null(i);
+	assert_true(i->host);
+	assert_string_equal(i->ids.container_id, "");
+	assert_false(netns_get(nt, 601)->host);
+	netns_free(nt);
+
+	/* pid 1's namespaces hidden (a sandbox): kthreadd tells. */
+	testtree_link(t, "2/ns/pid", "pid:[4026531836]");
+	relink(t, "1/ns/pid", "pid:[4026532999]");
+	nt = scan_tree(t);
+	assert_true(netns_get(nt, 600)->host);
+	netns_free(nt);
+
+	/* A container's view: its pid 1 is in a pid namespace of its own. */
+	relink(t, "2/ns/pid", "pid:[4026532999]");
+	nt = scan_tree(t);
+	assert_false(netns_get(nt, 600)->host);
+	netns_free(nt);
+}
+
+/* A namespace's identity is its lowest pid's cgroup that names a pod or a
+ * container; a mount (containerd's cni-*) is kept beside it. */
+static void test_cgroup_ids(void **state)
+{
+	const struct testtree *t = *state;
+	struct netns_table *nt;
+	const struct netns_info *i;
+	static const char *const mounts[] = {
+		"600 25 0:4 net:[700] /run/netns/cni-5f0c2e7a rw - nsfs nsfs rw\n",
+	};
+
+	testtree_lines(t, "self/mountinfo", mounts, 1);
+	/* The pod: its lowest pid is in no pod (entered by `nsenter`), the
+	 * next one tells. */
+	tree_proc(t, "70", "net:[700]", "bash\n");
+	tree_cgroup(t, "70", "0::/user.slice/user-0.slice/session-1.scope\n");
+	tree_proc(t, "71", "net:[700]", "pause\n");
+	tree_cgroup(t, "71", POD_CGROUP);
+	/* A container whose first process has a garbled file, the next is
+	 * read. */
+	tree_proc(t, "80", "net:[701]", "nginx\n");
+	tree_cgroup(t, "80", "garbage");
+	tree_proc(t, "81", "net:[701]", "nginx\n");
+	tree_cgroup(t, "81", "0::/system.slice/docker-" CID ".scope\n");
+	/* Nobody's: no cgroup file at all. */
+	tree_proc(t, "90", "net:[702]", "dnsmasq\n");
+	nt = scan_tree(t);
+	i = netns_get(nt, 700);
+	assert_non_null(i);
+	assert_string_equal(i->mount, "cni-5f0c2e7a");
+	assert_true(i->ip_netns);
+	assert_true(i->has_pids);
+	assert_string_equal(i->ids.pod_uid, POD_UID);
+	assert_int_equal(i->ids.runtime, CGROUP_RUNTIME_CONTAINERD);
+	i = netns_get(nt, 701);
+	assert_string_equal(i->ids.container_id, CID);
+	assert_string_equal(i->comm, "nginx");
+	assert_null(i->mount);
+	i = netns_get(nt, 702);
+	assert_string_equal(i->comm, "dnsmasq");
+	assert_string_equal(i->ids.pod_uid, "");
+	assert_string_equal(i->ids.container_id, "");
+	assert_null(netns_get(nt, 703));
+	netns_free(nt);
+}
+
+/* A rescan reads cgroups and commands again only where the processes
+ * changed: the fixture's files change under it to tell. */
+static void test_rescan_reuses(void **state)
+{
+	const struct testtree *t = *state;
+	struct netns_table *a, *b, *c;
+
+	tree_proc(t, "71", "net:[700]", "pause\n");
+	tree_cgroup(t, "71", POD_CGROUP);
+	tree_proc(t, "81", "net:[701]", "nginx\n");
+	tree_cgroup(t, "81", "0::/system.slice/docker-" CID ".scope\n");
+	assert_int_equal(netns_rescan(t->root, NULL, &a), 0);
+	/* Same processes, other files: not read. */
+	tree_cgroup(t, "71", "0::/\n");
+	tree_cgroup(t, "81", "0::/\n");
+	testtree_file(t, "81/comm", "other\n");
+	assert_int_equal(netns_rescan(t->root, a, &b), 0);
+	assert_string_equal(netns_get(b, 700)->ids.pod_uid, POD_UID);
+	assert_string_equal(netns_get(b, 701)->ids.container_id, CID);
+	assert_string_equal(netns_get(b, 701)->comm, "nginx");
+	assert_true(netns_get(a, 700)->pids_sig == netns_get(b, 700)->pids_sig);
+	/* A process more in 701: read again. */
+	tree_proc(t, "82", "net:[701]", "worker\n");
+	assert_int_equal(netns_rescan(t->root, b, &c), 0);
+	assert_string_equal(netns_get(c, 700)->ids.pod_uid, POD_UID);
+	assert_string_equal(netns_get(c, 701)->ids.container_id, "");
+	assert_string_equal(netns_get(c, 701)->comm, "other");
+	assert_true(netns_get(b, 701)->pids_sig != netns_get(c, 701)->pids_sig);
+	netns_free(a);
+	netns_free(b);
+	netns_free(c);
+}
+
 static void test_ignored_entries(void **state)
 {
 	const struct testtree *t = *state;
@@ -468,6 +607,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ignored_entries, testtree_setup,
 						testtree_teardown),
 		cmocka_unit_test_setup_teardown(test_self, testtree_setup, testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_host, testtree_setup, testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_cgroup_ids, testtree_setup, testtree_teardown),
+		cmocka_unit_test_setup_teardown(test_rescan_reuses, testtree_setup,
+						testtree_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_null, testtree_setup,
 						testtree_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_root, testtree_setup,

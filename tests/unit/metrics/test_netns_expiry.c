@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -41,6 +42,7 @@ struct alive {
 struct fixture {
 	char dir[64];
 	char proc[128];
+	char pods[128];
 	struct alive alive[4];
 	size_t nalive;
 	bool scan_fails;
@@ -116,6 +118,8 @@ static int setup(void **state)
 		return -1;
 	}
 	snprintf(fx->proc, sizeof(fx->proc), "%s/proc", fx->dir);
+	snprintf(fx->pods, sizeof(fx->pods), "%s/pods", fx->dir);
+	o.workload.pod_logs_dir = fx->pods;
 	snprintf(self, sizeof(self), "%s/self", fx->proc);
 	if (mkdir(fx->proc, 0700) || mkdir(self, 0700))
 		return -1;
@@ -163,11 +167,6 @@ static const char *render_info(struct fixture *fx)
 	"name, else the command of a process in it.\n"                                             \
 	"# TYPE dropmon_netns_info gauge\n"
 
-/* The labels of a namespace that is neither a pod nor a container. */
-#define NO_WORKLOAD                                                                                \
-	",k8s_namespace_name=\"\",k8s_pod_name=\"\",k8s_pod_uid=\"\",container_id=\"\","           \
-	"container_runtime=\"\",container_name=\"\""
-
 /* Every netns of the rows is known (0 is no netns), sorted by inode, named
  * after its mount; one never seen alive is unnamed. Scans happen at most
  * every REFRESH seconds, and names follow them. */
@@ -186,11 +185,10 @@ static void test_names(void **state)
 	assert_int_equal(fx->scans, 1);
 	assert_non_null(netns_expiry_table(fx->x));
 	assert_int_equal(netns_expiry_count(fx->x), 3);
-	assert_string_equal(
-	    render_info(fx),
-	    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n"
-		      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"" NO_WORKLOAD "} 1\n"
-		      "dropmon_netns_info{netns=\"4026532300\",name=\"\"" NO_WORKLOAD "} 1\n");
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
+				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n"
+				      "dropmon_netns_info{netns=\"4026532300\",name=\"\"} 1\n");
 
 	/* Renamed, but not rescanned before REFRESH seconds. */
 	set_alive(fx, 2, renamed);
@@ -202,6 +200,65 @@ static void test_names(void **state)
 	assert_string_equal(netns_expiry_name(fx->x, NS_B, 0), "green");
 	assert_null(netns_expiry_name(fx->x, 0, 0));
 	assert_int_equal(fx->forgets, 0);
+}
+
+#define POD_UID "1a2b3c4d-0000-4000-8000-00000000abcd"
+#define POD_INFO                                                                                   \
+	"dropmon_netns_info{netns=\"4026532100\",name=\"shop/cart-0\",k8s_namespace_name="         \
+	"\"shop\",k8s_pod_name=\"cart-0\",k8s_pod_uid=\"" POD_UID "\","                            \
+	"container_runtime=\"containerd\"} 1\n"
+
+/* A pod's namespace is named after the pod (not containerd's cni-* mount),
+ * and stays so when its processes exit while the mount keeps it alive, and
+ * then for the grace period once it is gone. */
+static void test_pod_remembered(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive cni[] = { { NS_A, "cni-5f0c2e7a" } };
+	char path[256];
+	double t;
+
+	snprintf(path, sizeof(path), "%s/shop_cart-0_" POD_UID, fx->pods);
+	assert_int_equal(mkdir(fx->pods, 0700), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/71", fx->proc);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/71/ns", fx->proc);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/71/ns/net", fx->proc);
+	assert_int_equal(symlink("net:[4026532100]", path), 0);
+	snprintf(path, sizeof(path), "%s/71/comm", fx->proc);
+	assert_int_equal(testfs_write(path, "pause\n", 6), 0);
+	snprintf(path, sizeof(path), "%s/71/cgroup", fx->proc);
+	{
+		static const char cg[] =
+		    "0::/kubepods.slice/kubepods-pod"
+		    "1a2b3c4d_0000_4000_8000_00000000abcd.slice/cri-containerd-"
+		    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		    ".scope\n";
+
+		assert_int_equal(testfs_write(path, cg, sizeof(cg) - 1), 0);
+	}
+	set_alive(fx, 1, cni);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_A, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	assert_string_equal(render_info(fx), INFO_HEAD POD_INFO);
+	assert_string_equal(netns_expiry_workload(fx->x, NS_A, 0)->k8s_pod_uid, POD_UID);
+
+	/* The pod's processes exit; its netns lives on in the mount. */
+	snprintf(path, sizeof(path), "%s/71", fx->proc);
+	assert_int_equal(testfs_rmtree(path), 0);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 105));
+	assert_int_equal(fx->scans, 2);
+	assert_string_equal(render_info(fx), INFO_HEAD POD_INFO);
+
+	/* The mount goes too: named through the grace period, then forgotten. */
+	set_alive(fx, 0, cni);
+	for (t = 110; t < 110 + GRACE; t += 1)
+		assert_false(netns_expiry_update(fx->x, &fx->snap, t));
+	assert_string_equal(render_info(fx), INFO_HEAD POD_INFO);
+	assert_true(netns_expiry_update(fx->x, &fx->snap, 110 + GRACE));
+	assert_null(netns_expiry_workload(fx->x, NS_A, 0));
 }
 
 /* A namespace that disappears keeps its name (and its rows are left alone)
@@ -227,19 +284,17 @@ static void test_grace_then_forget(void **state)
 	}
 	assert_int_equal(fx->forgets, 0);
 	assert_int_equal(fx->snap.nrows, 3);
-	assert_string_equal(
-	    render_info(fx),
-	    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n"
-		      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"" NO_WORKLOAD "} 1\n");
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
+				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
 
 	assert_true(netns_expiry_update(fx->x, &fx->snap, 110 + GRACE));
 	assert_int_equal(fx->forgets, 1);
 	assert_int_equal(fx->forgot, NS_A);
 	assert_int_equal(fx->snap.nrows, 1);
 	assert_null(netns_expiry_name(fx->x, NS_A, 0));
-	assert_string_equal(render_info(fx), INFO_HEAD
-			    "dropmon_netns_info{netns=\"4026532200\",name=\"red\"" NO_WORKLOAD
-			    "} 1\n");
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
 	/* Forgotten once only. */
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 200));
 	assert_int_equal(fx->forgets, 1);
@@ -306,10 +361,9 @@ static void test_busy_retried(void **state)
 	assert_int_equal(fx->forgets, 2);
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 149));
 	assert_int_equal(fx->forgets, 2);
-	assert_string_equal(
-	    render_info(fx),
-	    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n"
-		      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"" NO_WORKLOAD "} 1\n");
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
+				      "dropmon_netns_info{netns=\"4026532200\",name=\"red\"} 1\n");
 
 	/* Some other error: kept, and tried at the very next update. */
 	fx->fail_with = -EIO;
@@ -343,9 +397,8 @@ static void test_scan_fails(void **state)
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
 	assert_null(netns_expiry_table(fx->x));
 	assert_int_equal(netns_expiry_count(fx->x), 1);
-	assert_string_equal(render_info(fx), INFO_HEAD
-			    "dropmon_netns_info{netns=\"4026532100\",name=\"\"" NO_WORKLOAD
-			    "} 1\n");
+	assert_string_equal(render_info(fx),
+			    INFO_HEAD "dropmon_netns_info{netns=\"4026532100\",name=\"\"} 1\n");
 	fx->scan_fails = false;
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100.5));
 	assert_int_equal(fx->scans, 2);
@@ -367,8 +420,7 @@ static void test_series_expire(void **state)
 			     "ifindex=\"7\",netns=\"4026532100\",function=\"do_work\"} 3\n";
 	const char *b_line = "dropmon_drops_total{reason=\"NO_SOCKET\",device=\"veth-b\","
 			     "ifindex=\"7\",netns=\"4026532200\",function=\"do_work\"} 1\n";
-	const char *a_info =
-	    "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n";
+	const char *a_info = "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n";
 	struct expo e;
 
 	assert_int_equal(series_new(&so, 0, &set), 0);
@@ -438,10 +490,9 @@ static void test_reuse_labels(void **state)
 	assert_int_equal(netns_expiry_gen(fx->x, NS_A, ID_A2), 2);
 	assert_string_equal(netns_expiry_name(fx->x, NS_A, ID_A1), "blue");
 	assert_string_equal(netns_expiry_name(fx->x, NS_A, ID_A2), "green");
-	assert_string_equal(
-	    render_info(fx), INFO_HEAD
-	    "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"" NO_WORKLOAD "} 1\n"
-	    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"" NO_WORKLOAD "} 1\n");
+	assert_string_equal(render_info(fx), INFO_HEAD
+			    "dropmon_netns_info{netns=\"4026532100\",name=\"blue\"} 1\n"
+			    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"} 1\n");
 
 	/* The grace period of the first runs from 101, alive inode or not. */
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 101 + GRACE - 0.5));
@@ -454,8 +505,7 @@ static void test_reuse_labels(void **state)
 	assert_null(netns_expiry_name(fx->x, NS_A, ID_A1));
 	/* The second keeps its label: it never moves while it is shown. */
 	assert_string_equal(render_info(fx), INFO_HEAD
-			    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"" NO_WORKLOAD
-			    "} 1\n");
+			    "dropmon_netns_info{netns=\"4026532100-2\",name=\"green\"} 1\n");
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 200));
 	assert_int_equal(fx->forgets, 1);
 	assert_string_equal(netns_expiry_label(fx->x, NS_A, ID_A2, label), "4026532100-2");
@@ -590,6 +640,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pod_remembered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grace_then_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rescan_before_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_retried, setup, teardown),
