@@ -19,6 +19,7 @@ command -v unshare >/dev/null || skip "unshare is not installed (Debian package 
 TOP="${SRCDIR:-$(dirname "$0")/../..}"
 RULES="$TOP/deploy/prometheus/dropmon-rules.yml"
 DASHBOARD="$TOP/dashboards/dropmon.json"
+README="$TOP/README.md"
 NO_SOCKET=$(reason NO_SOCKET)
 
 # --- cleanup: processes out of our cgroups, cgroups deepest first, mounts --------
@@ -288,7 +289,8 @@ ksm_pods() { # FAMILY: NS POD UID KIND OWNER APP, one pod a line, on stdin
 				"$ns" "$pod" "$uid" $((RANDOM % 250 + 2)) "$kind" "$owner"
 			;;
 		kube_pod_labels)
-			printf 'kube_pod_labels{namespace="%s",pod="%s",uid="%s",label_app="%s"} 1\n' "$ns" "$pod" "$uid" "$app"
+			printf 'kube_pod_labels{namespace="%s",pod="%s",uid="%s",label_app="%s",label_app_kubernetes_io_name="%s"} 1\n' \
+				"$ns" "$pod" "$uid" "$app" "$app"
 			;;
 		esac
 	done
@@ -485,7 +487,7 @@ ours="dropmon_drops_total{job=\"dropmon\",reason=\"$NO_SOCKET\",function=\"tcp_v
 prom_has() { has_sample "dropmon_drops_total{job=\"dropmon\",reason=\"$NO_SOCKET\",function=\"tcp_v4_rcv\",netns=\"$1\"} == $2"; }
 at_all() { prom_has "$INO1" $N1 && prom_has "$INO2" $N2 && prom_has "$INO3" $N3 && prom_has "$INO4" $N4 && prom_has "$INOD" $ND; }
 wait_for 20 at_all || fail "Prometheus never saw all the drops"
-# The join of the README: drops by pod.
+# The join of the spec (and README): drops by pod.
 by_pod="sum by (k8s_namespace_name, k8s_pod_name) ($ours * on (job, instance, netns) group_left (k8s_namespace_name, k8s_pod_name) dropmon_netns_info{k8s_pod_name!=\"\"})"
 expect_samples "drops by pod (join with dropmon_netns_info)" "$by_pod" \
 	"$(printf '{k8s_namespace_name="%s",k8s_pod_name="%s"} %s\n' "$K8S_NS1" "$POD1" $N1 "$K8S_NS2" "$POD2" $N2 "$K8S_NS1" "$POD4" $N4 | sort)"
@@ -570,6 +572,29 @@ if [ -f "$DASHBOARD" ]; then
 else
 	fail "$DASHBOARD is missing"
 fi
+
+# Every PromQL example of the README's section on joining pod names
+# evaluates and returns data (the ones on recording rules where those
+# exist).
+readme_queries() {
+	awk '/^### Joining pod names/ { on = 1; next } on && /^##/ { on = 0 }
+		on && /^```promql/ { q = ""; inq = 1; next }
+		on && inq && /^```/ { print q; inq = 0; next }
+		on && inq { sub(/^ +/, ""); q = q (q == "" ? "" : " ") $0 }' "$README"
+}
+nr=0
+while IFS= read -r q; do
+	nr=$((nr + 1))
+	samples "$q" >"$TMP/q.txt"
+	if grep -q '^error' "$TMP/q.txt"; then
+		fail "README query does not evaluate: $q: $(cat "$TMP/q.txt")"
+	elif [ -s "$TMP/q.txt" ]; then
+		pass "README query returns data: $q: $(tr '\n' ' ' <"$TMP/q.txt")"
+	elif [ "$HAVE_RULES" = true ] || [[ ! "$q" =~ :dropmon_ ]]; then
+		fail "README query returns nothing: $q"
+	fi
+done < <(readme_queries)
+[ "$nr" -gt 0 ] || log "README.md has no section on joining pod names yet"
 
 # --- dropmon in its own cgroup namespace ----------------------------------------
 scrape2() { curl -fsS "http://127.0.0.1:$PORT2/metrics"; }
