@@ -11,11 +11,26 @@ import yaml
 
 EXPECTED_CAPS = ["BPF", "PERFMON", "SYSLOG", "SYS_PTRACE"]
 PORT = 9612
+# Flags naming a directory dropmon reads workload names from, and the part
+# of it that is mounted.
+NAME_DIRS = [("--kubernetes.pod-logs-dir", ""), ("--docker.data-root", "/containers")]
 
 
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
+
+
+def flag_defaults(usage):
+    """{flag: default} from `dropmon serve --help`: an entry starts with
+    "  --flag" and ends with "(default VALUE)"."""
+    out = {}
+    for entry in re.split(r"\n(?=  --)", usage):
+        m = re.match(r"\s*(--[a-z][a-z.-]+)", entry)
+        d = re.search(r"\(default ([^)]*)\)\s*$", entry)
+        if m and d:
+            out[m.group(1)] = d.group(1)
+    return out
 
 
 def main():
@@ -50,9 +65,35 @@ def main():
         flag = a.split("=", 1)[0]
         if flag not in known:
             fail("flag %s is not a flag of `dropmon serve --help`" % flag)
-    mounts = {m["mountPath"] for m in ctr["volumeMounts"]}
+    # Every mount is a read-only hostPath at the same path as on the node.
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {}
+    for m in ctr["volumeMounts"]:
+        vol = volumes.get(m["name"])
+        if not vol or "hostPath" not in vol:
+            fail("mount %s is not a hostPath volume" % m["name"])
+        if m.get("readOnly") is not True:
+            fail("mount %s is not readOnly" % m["mountPath"])
+        if vol["hostPath"]["path"] != m["mountPath"]:
+            fail("%s is mounted at %s" % (vol["hostPath"]["path"], m["mountPath"]))
+        mounts[m["mountPath"]] = vol
     if "/sys/kernel/btf" not in mounts:
         fail("/sys/kernel/btf is not mounted")
+    # The directories dropmon names workloads from (issue 11) are mounted
+    # where its flags look: their value in args, else the default --help
+    # shows. A binary without these flags (before issue 11) is not checked.
+    defaults = flag_defaults(usage)
+    given = dict(a.split("=", 1) for a in args[1:] if "=" in a)
+    for flag, sub in NAME_DIRS:
+        if flag not in defaults:
+            continue
+        want = given.get(flag, defaults[flag]).rstrip("/") + sub
+        if want not in mounts:
+            fail("%s is not mounted (%s=%s)" % (want, flag, given.get(flag, defaults[flag])))
+        if mounts[want]["hostPath"].get("type") not in ("", "DirectoryOrCreate"):
+            fail("%s must not keep dropmon from starting on a node without it" % want)
+    if len(mounts) != 1 + len([f for f, _ in NAME_DIRS if f in defaults]):
+        fail("mounts other than btf and the name directories: %s" % sorted(mounts))
     if not ctr["resources"]["requests"] or "memory" not in ctr["resources"]["limits"]:
         fail("resources are not set")
     sel = ds["spec"]["selector"]["matchLabels"]
@@ -68,8 +109,8 @@ def main():
     for d in docs[1:]:
         if d["metadata"].get("namespace") != "dropmon":
             fail("%s is not in namespace dropmon" % d["kind"])
-    print("ok: %d manifests consistent with the binary (port %d, caps %s)"
-          % (len(docs), PORT, ",".join(EXPECTED_CAPS)))
+    print("ok: %d manifests consistent with the binary (port %d, caps %s, read-only mounts %s)"
+          % (len(docs), PORT, ",".join(EXPECTED_CAPS), " ".join(sorted(mounts))))
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ if [ -f "$DASHBOARD" ]; then
 		n=$((n + 1))
 		q=$(printf '%s' "$expr" | sed 's/\\"/"/g; s/\\\\/\\/g;
 			s/\$__rate_interval/1m/g; s/\$job/dropmon/g;
-			s/\$instance\|\$reason\|\$device\|\$netns\|\$function/.*/g')
+			s/\$instance\|\$reason\|\$device\|\$netns\|\$function\|\$k8s_namespace/.*/g')
 		if ! query "$q" >"$TMP/q.json" || ! grep -q '"status":"success"' "$TMP/q.json"; then
 			fail "dashboard query does not evaluate: $q ($(head -c 300 "$TMP/q.json"))"
 		elif [[ "$q" =~ dropmon_d[a-z_]*_total|:dropmon_d ]] && ! grep -q '"value"' "$TMP/q.json"; then
