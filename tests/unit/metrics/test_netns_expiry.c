@@ -208,19 +208,11 @@ static void test_names(void **state)
 	"\"shop\",k8s_pod_name=\"cart-0\",k8s_pod_uid=\"" POD_UID "\","                            \
 	"container_runtime=\"containerd\"} 1\n"
 
-/* A pod's namespace is named after the pod (not containerd's cni-* mount),
- * and stays so when its processes exit while the mount keeps it alive, and
- * then for the grace period once it is gone. */
-static void test_pod_remembered(void **state)
+/* proc/71: the sandbox of a pod, in NS_A. */
+static void make_pod_process(struct fixture *fx)
 {
-	struct fixture *fx = *state;
-	const struct alive cni[] = { { NS_A, "cni-5f0c2e7a" } };
 	char path[256];
-	double t;
 
-	snprintf(path, sizeof(path), "%s/shop_cart-0_" POD_UID, fx->pods);
-	assert_int_equal(mkdir(fx->pods, 0700), 0);
-	assert_int_equal(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/71", fx->proc);
 	assert_int_equal(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/71/ns", fx->proc);
@@ -239,6 +231,31 @@ static void test_pod_remembered(void **state)
 
 		assert_int_equal(testfs_write(path, cg, sizeof(cg) - 1), 0);
 	}
+}
+
+/* The pod's log directory, as kubelet makes it. */
+static void make_pod_logs(struct fixture *fx)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/shop_cart-0_" POD_UID, fx->pods);
+	if (mkdir(fx->pods, 0700) && errno != EEXIST)
+		fail_msg("mkdir %s: %s", fx->pods, strerror(errno));
+	assert_int_equal(mkdir(path, 0700), 0);
+}
+
+/* A pod's namespace is named after the pod (not containerd's cni-* mount),
+ * and stays so when its processes exit while the mount keeps it alive, and
+ * then for the grace period once it is gone. */
+static void test_pod_remembered(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive cni[] = { { NS_A, "cni-5f0c2e7a" } };
+	char path[256];
+	double t;
+
+	make_pod_logs(fx);
+	make_pod_process(fx);
 	set_alive(fx, 1, cni);
 	snap_row(&fx->snap, DO_WORK, 3, 1, NS_A, 1, 1);
 	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
@@ -259,6 +276,25 @@ static void test_pod_remembered(void **state)
 	assert_string_equal(render_info(fx), INFO_HEAD POD_INFO);
 	assert_true(netns_expiry_update(fx->x, &fx->snap, 110 + GRACE));
 	assert_null(netns_expiry_workload(fx->x, NS_A, 0));
+}
+
+/* A pod seen before kubelet made its log directory is named by its UID,
+ * and by its name at the first rescan after the directory is there. */
+static void test_pod_named_later(void **state)
+{
+	struct fixture *fx = *state;
+	const struct alive cni[] = { { NS_A, "cni-5f0c2e7a" } };
+
+	make_pod_process(fx);
+	set_alive(fx, 1, cni);
+	snap_row(&fx->snap, DO_WORK, 3, 1, NS_A, 1, 1);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 100));
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), POD_UID);
+	make_pod_logs(fx);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 104));
+	assert_string_equal(netns_expiry_name(fx->x, NS_A, 0), POD_UID);
+	assert_false(netns_expiry_update(fx->x, &fx->snap, 105));
+	assert_string_equal(render_info(fx), INFO_HEAD POD_INFO);
 }
 
 /* A namespace that disappears keeps its name (and its rows are left alone)
@@ -641,6 +677,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pod_remembered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pod_named_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grace_then_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rescan_before_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_retried, setup, teardown),
