@@ -121,6 +121,7 @@ static const struct {
 	{ "docker-", CGROUP_RUNTIME_DOCKER },
 	{ "libpod-", CGROUP_RUNTIME_PODMAN },
 	{ "cri-containerd-", CGROUP_RUNTIME_CONTAINERD },
+	{ "nerdctl-", CGROUP_RUNTIME_CONTAINERD },
 	{ "crio-", CGROUP_RUNTIME_CRIO },
 };
 
@@ -151,7 +152,7 @@ static bool runtime_container(const struct comp *c, char *id, enum cgroup_runtim
 int cgroup_parse_path(const char *path, size_t len, struct cgroup_ids *out)
 {
 	struct comp prev = { NULL, 0 };
-	bool kubepods = false, prev_pod = false, found = false;
+	bool kubepods = false, found = false;
 	size_t i = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -178,12 +179,13 @@ int cgroup_parse_path(const char *path, size_t len, struct cgroup_ids *out)
 			pod = true;
 		} else if (runtime_container(&c, id, &rt)) {
 			container = true;
-		} else if (cgroup_is_container_id(c.s, c.len) &&
-			   (prev_pod || (prev.s && comp_is(&prev, "docker")))) {
-			/* cgroupfs: kubepods/.../pod<UID>/ID, docker/ID. */
+		} else if (cgroup_is_container_id(c.s, c.len)) {
+			/* cgroupfs: kubepods/.../pod<UID>/ID, docker/ID,
+			 * containerd's <namespace>/ID. */
 			memcpy(id, c.s, c.len);
 			id[c.len] = '\0';
-			rt = prev_pod ? CGROUP_RUNTIME_NONE : CGROUP_RUNTIME_DOCKER;
+			rt = prev.s && comp_is(&prev, "docker") ? CGROUP_RUNTIME_DOCKER
+								: CGROUP_RUNTIME_NONE;
 			container = true;
 		}
 		if (pod) {
@@ -199,7 +201,6 @@ int cgroup_parse_path(const char *path, size_t len, struct cgroup_ids *out)
 		found |= pod || container;
 		if (contains(&c, "kubepods"))
 			kubepods = true;
-		prev_pod = pod;
 		prev = c;
 	}
 	return found ? 1 : 0;

@@ -36,8 +36,9 @@ struct cgroup_ids {
  *  - a pod, kubelet's cgroupfs driver: "pod<UID>" below a component that
  *    contains "kubepods";
  *  - a container: "docker-ID.scope", "libpod-ID.scope",
- *    "cri-containerd-ID.scope", "crio-ID.scope"; "docker/ID", "libpod-ID",
- *    "crio-ID"; a bare ID right below a pod (runtime unknown).
+ *    "cri-containerd-ID.scope", "nerdctl-ID.scope", "crio-ID.scope";
+ *    "docker/ID", "libpod-ID", "crio-ID"; a bare ID elsewhere (below a pod,
+ *    containerd's "<namespace>/ID": runtime unknown).
  * The innermost of each wins (nested containers). Returns 1 when a pod or a
  * container was found (*out filled, the rest zero), 0 when none was,
  * -EINVAL when this is not a cgroup path (not absolute, a NUL). */

@@ -76,6 +76,11 @@ static const struct path_case cases[] = {
 	{ "/libpod_parent/libpod-" ID, 1, "", ID, CGROUP_RUNTIME_PODMAN },
 	{ "/system.slice/crio-" ID ".scope", 1, "", ID, CGROUP_RUNTIME_CRIO },
 	{ "/system.slice/cri-containerd-" ID ".scope", 1, "", ID, CGROUP_RUNTIME_CONTAINERD },
+	{ "/system.slice/nerdctl-" ID ".scope", 1, "", ID, CGROUP_RUNTIME_CONTAINERD },
+	/* containerd's cgroupfs form, <its namespace>/ID: which runtime is
+	 * not said. */
+	{ "/default/" ID, 1, "", ID, CGROUP_RUNTIME_NONE },
+	{ "/k8s.io/" ID, 1, "", ID, CGROUP_RUNTIME_NONE },
 	/* Docker in Docker: the innermost names the process's. */
 	{ "/docker/" ID "/docker/" ID2, 1, "", ID2, CGROUP_RUNTIME_DOCKER },
 	/* Nothing: the host's own services, users, the root. */
@@ -89,22 +94,20 @@ static const struct path_case cases[] = {
 	{ "/kubepods/burstable", 0, "", "", CGROUP_RUNTIME_NONE },
 	/* Not a pod: "pod" outside kubepods, a slice without kubepods before
 	 * "-pod", too short or not hex. */
-	{ "/pod" UID "/" ID, 0, "", "", CGROUP_RUNTIME_NONE },
+	{ "/pod" UID, 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/system.slice/app-pod" UID_ ".slice", 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/kubepods/podman", 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/kubepods/pod1234", 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/kubepods/pod" UID "x", 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/kubepods.slice/kubepods-pod" UID ".slice", 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/kubepods.slice/kubepods-pod_" UID_ ".slice", 0, "", "", CGROUP_RUNTIME_NONE },
-	/* Not a container: a short, long or uppercase id, a bare id with no
-	 * docker/ or pod above it, another runtime's prefix. */
+	/* Not a container: a short, long or uppercase id, another runtime's
+	 * prefix, a runtime's scope without the .scope. */
 	{ "/system.slice/docker-0123456789ab.scope", 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/system.slice/docker-" ID "0.scope", 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/system.slice/docker-0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"
 	  ".scope",
 	  0, "", "", CGROUP_RUNTIME_NONE },
-	{ "/" ID, 0, "", "", CGROUP_RUNTIME_NONE },
-	{ "/system.slice/" ID, 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/system.slice/docker-" ID, 0, "", "", CGROUP_RUNTIME_NONE },
 	{ "/system.slice/lxc-" ID ".scope", 0, "", "", CGROUP_RUNTIME_NONE },
 	/* Not a cgroup path. */
