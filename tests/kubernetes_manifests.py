@@ -13,7 +13,11 @@ EXPECTED_CAPS = ["BPF", "PERFMON", "SYSLOG", "SYS_PTRACE"]
 PORT = 9612
 # Flags naming a directory dropmon reads workload names from, and the part
 # of it that is mounted.
-NAME_DIRS = [("--kubernetes.pod-logs-dir", ""), ("--docker.data-root", "/containers")]
+# The directories dropmon names workloads from, what below them it reads,
+# and whether the DaemonSet must mount it: pods need kubelet's log
+# directories; Docker's state is opt-in (it holds every container's
+# environment, and Kubernetes pods are named without it).
+NAME_DIRS = [("--kubernetes.pod-logs-dir", "", True), ("--docker.data-root", "/containers", False)]
 
 
 def fail(msg):
@@ -84,16 +88,20 @@ def main():
     # shows. A binary without these flags (before issue 11) is not checked.
     defaults = flag_defaults(usage)
     given = dict(a.split("=", 1) for a in args[1:] if "=" in a)
-    for flag, sub in NAME_DIRS:
+    allowed = {"/sys/kernel/btf"}
+    for flag, sub, required in NAME_DIRS:
         if flag not in defaults:
             continue
         want = given.get(flag, defaults[flag]).rstrip("/") + sub
+        allowed.add(want)
         if want not in mounts:
-            fail("%s is not mounted (%s=%s)" % (want, flag, given.get(flag, defaults[flag])))
+            if required:
+                fail("%s is not mounted (%s=%s)" % (want, flag, given.get(flag, defaults[flag])))
+            continue
         if mounts[want]["hostPath"].get("type") not in ("", "DirectoryOrCreate"):
             fail("%s must not keep dropmon from starting on a node without it" % want)
-    if len(mounts) != 1 + len([f for f, _ in NAME_DIRS if f in defaults]):
-        fail("mounts other than btf and the name directories: %s" % sorted(mounts))
+    if set(mounts) - allowed:
+        fail("mounts other than btf and the name directories: %s" % sorted(set(mounts) - allowed))
     if not ctr["resources"]["requests"] or "memory" not in ctr["resources"]["limits"]:
         fail("resources are not set")
     sel = ds["spec"]["selector"]["matchLabels"]
