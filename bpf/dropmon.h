@@ -82,6 +82,51 @@ enum dropmon_stat {
 	DROPMON_STAT_MAX,
 };
 
+/* Netfilter: which table and base chain returned the drop verdict of a
+ * NETFILTER_DROP. Names longer than DROPMON_NF_NAMSIZ - 1 bytes are cut
+ * there (nftables allows 255; base chains are rarely longer than 20). */
+#define DROPMON_NF_NAMSIZ 32
+/* Slots of the per-CPU verdict stash, chosen by the skb's address: more than
+ * the contexts that can nest on one CPU between a verdict and its free. */
+#define DROPMON_NF_STASH_SLOTS 4
+
+/* Who returned the verdict (nf_key.kind, drop_event.nf_kind). */
+enum dropmon_nf_kind {
+	DROPMON_NF_NONE = 0, /* a NETFILTER_DROP no chain was seen to decide */
+	DROPMON_NF_NFTABLES,
+	DROPMON_NF_IPTABLES,  /* iptables-legacy: ipt_do_table */
+	DROPMON_NF_IP6TABLES, /* ip6tables-legacy: ip6t_do_table */
+	DROPMON_NF_KIND_MAX,
+};
+
+/* Written by the verdict probes (fexit of nft_do_chain, ipt_do_table,
+ * ip6t_do_table) when they return NF_DROP; taken by the drop of that skb. */
+struct nf_stash {
+	__u64 skb; /* the skb's address; 0: empty */
+	__u8 kind; /* enum dropmon_nf_kind */
+	__u8 family; /* NFPROTO_* of the table (NFPROTO_INET for inet tables) */
+	__u8 hook;   /* nf_hook_state.hook: NF_INET_*, NF_NETDEV_*, NF_ARP_* */
+	__u8 pad[5];
+	char table[DROPMON_NF_NAMSIZ];
+	char chain[DROPMON_NF_NAMSIZ]; /* nftables' base chain; "" for x_tables */
+};
+
+/* One dropmon_netfilter_drops series in the kernel. The netns is the drop's
+ * (as in drop_key), so the series of a netns add up to its NETFILTER_DROP
+ * drops. All zero: drops that found the netfilter map full. */
+struct nf_key {
+	__u64 netns_id; /* as in drop_key */
+	__u32 netns;
+	__u8 kind; /* DROPMON_NF_NONE: no chain seen (conntrack, defrag, ...) */
+	__u8 family;
+	__u8 hook;
+	__u8 pad;
+	char table[DROPMON_NF_NAMSIZ];
+	char chain[DROPMON_NF_NAMSIZ];
+};
+
+#define DROPMON_NF_MAP_ENTRIES 4096
+
 #define DROPMON_STACK_DEPTH 32
 #define DROPMON_PKT_BYTES 256
 
@@ -114,6 +159,14 @@ struct drop_event {
 	__u16 caplen;	/* bytes of data[] filled, never past the linear data */
 	char comm[16];
 	char dev[DROPMON_IFNAMSIZ]; /* skb->dev's name, "" without one */
+	/* A NETFILTER_DROP's verdict, as in struct nf_stash; nf_kind
+	 * DROPMON_NF_NONE: not a netfilter drop, or no chain was seen. */
+	__u8 nf_kind;
+	__u8 nf_family;
+	__u8 nf_hook;
+	__u8 nf_pad[5];
+	char nf_table[DROPMON_NF_NAMSIZ];
+	char nf_chain[DROPMON_NF_NAMSIZ];
 	__u8 data[DROPMON_PKT_BYTES];
 };
 
