@@ -54,6 +54,30 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* Netfilter attribution (see struct nf_stash): the verdict probes are in
+ * their own instances of this object, loaded when their module is, with
+ * these maps shared. */
+const volatile bool nf_enabled = false;
+/* ipt_do_table and ip6t_do_table take (priv, skb, state) since 5.19 and
+ * (skb, state, table) before: set from the kernel's BTF. */
+const volatile bool xt_priv_first = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROPMON_NF_STASH_SLOTS);
+	__type(key, __u32);
+	__type(value, struct nf_stash);
+} nf_stash SEC(".maps");
+
+/* Userspace puts the all-zero key in at load: where drops go when the map
+ * is full, so the total stays exact. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, DROPMON_NF_MAP_ENTRIES);
+	__type(key, struct nf_key);
+	__type(value, struct drop_value);
+} nf_counters SEC(".maps");
+
 /* Sampled events (dropmon collect, serve --web.enable-debug). Set before
  * load; with events_enabled false the verifier removes the whole path, so
  * counting alone pays nothing for it. */
@@ -253,7 +277,7 @@ static __always_inline void copy_packet(struct drop_event *ev, struct sk_buff *s
  * a full event. Each outcome is counted, so sent + lost + limited +
  * filtered is every drop seen while events are enabled. */
 static __noinline void emit_event(void *ctx, struct sk_buff *skb, const struct drop_key *key,
-				  struct net_device *dev)
+				  struct net_device *dev, const struct nf_stash *nf)
 {
 	struct drop_event *ev;
 	__u64 now, id;
@@ -295,6 +319,19 @@ static __noinline void emit_event(void *ctx, struct sk_buff *skb, const struct d
 	ev->dev[0] = '\0';
 	if (dev)
 		bpf_probe_read_kernel_str(ev->dev, sizeof(ev->dev), dev->name);
+	if (nf) {
+		ev->nf_kind = nf->kind;
+		ev->nf_family = nf->family;
+		ev->nf_hook = nf->hook;
+		__builtin_memcpy(ev->nf_table, nf->table, sizeof(ev->nf_table));
+		__builtin_memcpy(ev->nf_chain, nf->chain, sizeof(ev->nf_chain));
+	} else {
+		ev->nf_kind = DROPMON_NF_NONE;
+		ev->nf_family = 0;
+		ev->nf_hook = 0;
+		ev->nf_table[0] = '\0';
+		ev->nf_chain[0] = '\0';
+	}
 	copy_packet(ev, skb, dev);
 	bpf_ringbuf_submit(ev, 0);
 	stat_add(DROPMON_STAT_EVENTS_SENT, 1);
@@ -309,6 +346,7 @@ static __noinline void emit_event(void *ctx, struct sk_buff *skb, const struct d
  * is replaced by the running kernel's. */
 enum skb_drop_reason___dm {
 	SKB_CONSUMED___dm = 1,
+	SKB_DROP_REASON_NETFILTER_DROP___dm = 9,
 };
 
 /* Kernels before 5.17 have neither the reason argument nor the enum: reading
@@ -328,6 +366,110 @@ static __always_inline bool is_consumed(__u32 reason)
 	if (!bpf_core_enum_value_exists(enum skb_drop_reason___dm, SKB_CONSUMED___dm))
 		return false;
 	return reason == bpf_core_enum_value(enum skb_drop_reason___dm, SKB_CONSUMED___dm);
+}
+
+/* nf_hook_slow() frees a packet a hook said NF_DROP to with this reason
+ * (5.18+). Before, the drop has no reason to tell it: not attributed. */
+static __always_inline bool is_netfilter_drop(__u32 reason)
+{
+	if (!bpf_core_enum_value_exists(enum skb_drop_reason___dm,
+					SKB_DROP_REASON_NETFILTER_DROP___dm))
+		return false;
+	return reason ==
+	       bpf_core_enum_value(enum skb_drop_reason___dm, SKB_DROP_REASON_NETFILTER_DROP___dm);
+}
+
+/* The slot of an skb in this CPU's stash: sk_buffs are 256-byte aligned
+ * slab objects, so the bits above 8 tell them apart. */
+static __always_inline __u32 nf_slot(__u64 skb)
+{
+	return (__u32)((skb >> 8) ^ (skb >> 12)) & (DROPMON_NF_STASH_SLOTS - 1);
+}
+
+static __always_inline __u64 read_ptr(__u64 base, __u16 off)
+{
+	__u64 v = 0;
+
+	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(base + off)) < 0)
+		return 0;
+	return v;
+}
+
+/* nftables: the names of the base chain and its table, with the layout the
+ * entry probe wrote (see struct nf_stash). */
+static __noinline void nft_names(struct nf_stash *s)
+{
+	__u64 table = read_ptr(s->chain_ptr, s->off_chain_table), v = 0;
+
+	s->table[0] = '\0';
+	s->chain[0] = '\0';
+	s->family = 0;
+	s->hook = 0;
+	if (bpf_probe_read_kernel_str(s->chain, sizeof(s->chain),
+				      (void *)read_ptr(s->chain_ptr, s->off_chain_name)) < 0)
+		s->chain[0] = '\0';
+	bpf_probe_read_kernel(&s->hook, 1, (void *)(s->state_ptr + s->off_state_hook));
+	s->chain_ptr = 0;
+	if (!table)
+		return;
+	if (bpf_probe_read_kernel_str(s->table, sizeof(s->table),
+				      (void *)read_ptr(table, s->off_table_name)) < 0)
+		s->table[0] = '\0';
+	/* Eight bytes whatever the storage's size: the shifts take the
+	 * field's bits out of a u64 loaded from its first byte, and drop the
+	 * rest (little-endian; the verifier cannot bound a size kept here). */
+	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(table + s->off_table_family)) < 0)
+		return;
+	if (s->family_lshift < 64 && s->family_rshift < 64) {
+		v <<= s->family_lshift;
+		v >>= s->family_rshift;
+	}
+	s->family = (__u8)v;
+}
+
+/* The verdict stashed for this skb on this CPU, named, or NULL. */
+static __always_inline struct nf_stash *nf_find(struct sk_buff *skb)
+{
+	__u32 idx = nf_slot((__u64)skb);
+	struct nf_stash *s = bpf_map_lookup_elem(&nf_stash, &idx);
+
+	if (!s || s->skb != (__u64)skb)
+		return NULL;
+	if (s->kind == DROPMON_NF_NFTABLES && s->chain_ptr)
+		nft_names(s);
+	return s;
+}
+
+/* Counts a NETFILTER_DROP under the chain that decided it (and takes the
+ * verdict out of the stash), or under no chain. */
+static __noinline void nf_count(const struct drop_key *key, struct nf_stash *s, __u32 len)
+{
+	struct drop_value zero = {}, *v;
+	struct nf_key k = {};
+
+	k.netns_id = key->netns_id;
+	k.netns = key->netns;
+	if (s) {
+		k.kind = s->kind;
+		k.family = s->family;
+		k.hook = s->hook;
+		__builtin_memcpy(k.table, s->table, sizeof(k.table));
+		__builtin_memcpy(k.chain, s->chain, sizeof(k.chain));
+		s->skb = 0;
+	}
+	v = bpf_map_lookup_elem(&nf_counters, &k);
+	if (!v) {
+		bpf_map_update_elem(&nf_counters, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&nf_counters, &k);
+		if (!v) {
+			__builtin_memset(&k, 0, sizeof(k));
+			v = bpf_map_lookup_elem(&nf_counters, &k);
+			if (!v)
+				return;
+		}
+	}
+	v->packets++;
+	v->bytes += len;
 }
 
 /* One body for both entry points. With tp_btf the arguments are typed, so
@@ -378,9 +520,11 @@ static __always_inline void sk_netns(struct sock *sk, bool btf, struct drop_key 
 static __always_inline int on_kfree_skb(__u64 *ctx, bool btf)
 {
 	struct sk_buff *skb = (struct sk_buff *)ctx[0];
+	struct nf_stash *nf = NULL;
 	struct drop_key key = {};
 	struct net_device *dev;
 	struct sock *sk;
+	__u32 len;
 
 	key.reason = read_reason(ctx);
 	if (is_consumed(key.reason))
@@ -396,9 +540,14 @@ static __always_inline int on_kfree_skb(__u64 *ctx, bool btf)
 		if (sk)
 			sk_netns(sk, btf, &key);
 	}
+	if (nf_enabled && is_netfilter_drop(key.reason))
+		nf = nf_find(skb);
 	if (events_enabled)
-		emit_event(ctx, skb, &key, dev);
-	return count_drop(&key, SKB_READ(btf, skb, len), dev);
+		emit_event(ctx, skb, &key, dev, nf);
+	len = SKB_READ(btf, skb, len);
+	if (nf_enabled && is_netfilter_drop(key.reason))
+		nf_count(&key, nf, len);
+	return count_drop(&key, len, dev);
 }
 
 SEC("tp_btf/kfree_skb")
@@ -411,4 +560,155 @@ SEC("raw_tp/kfree_skb")
 int kfree_skb_raw(__u64 *ctx)
 {
 	return on_kfree_skb(ctx, false);
+}
+
+/* The verdict probes. Each is loaded in an instance of its own once its
+ * function's module is there (nf_tables, ip_tables, ip6_tables), and costs
+ * every packet through a table the trampoline and one compare: only a drop
+ * verdict is looked into. Local flavours of the kernel's structs, relocated
+ * by CO-RE against the module's BTF. */
+#define NF_DROP 0
+#define NF_VERDICT_MASK 0xffu
+
+struct nf_hook_state___dm {
+	u8 hook;
+} __attribute__((preserve_access_index));
+
+/* 5.16+: the hook state is a member of its own. */
+struct nft_pktinfo___dm {
+	struct sk_buff *skb;
+	const struct nf_hook_state___dm *state;
+} __attribute__((preserve_access_index));
+
+/* Before: it is in the embedded xt_action_param. */
+struct xt_action_param___dm {
+	const struct nf_hook_state___dm *state;
+} __attribute__((preserve_access_index));
+
+struct nft_pktinfo___dm_xt {
+	struct xt_action_param___dm xt;
+} __attribute__((preserve_access_index));
+
+struct nft_table___dm {
+	u16 family : 6;
+	char *name;
+} __attribute__((preserve_access_index));
+
+struct nft_chain___dm {
+	struct nft_table___dm *table;
+	char *name;
+} __attribute__((preserve_access_index));
+
+struct xt_table___dm {
+	u8 af;
+	const char name[32];
+} __attribute__((preserve_access_index));
+
+static __always_inline struct nf_stash *nf_stash_slot(__u64 skb)
+{
+	__u32 idx = nf_slot(skb);
+
+	return bpf_map_lookup_elem(&nf_stash, &idx);
+}
+
+/* nft_do_chain(pkt, basechain) runs the base chain of a hook (and the
+ * chains it jumps to): its entry is where the chain is known. Per packet
+ * through a table: the slot, two loads and a few stores, no helper. */
+SEC("fentry/nft_do_chain")
+int nft_enter(__u64 *ctx)
+{
+	struct nft_pktinfo___dm *pkt = (void *)ctx[0];
+	struct nf_stash *s;
+	__u64 skb;
+
+	skb = (__u64)pkt->skb;
+	s = nf_stash_slot(skb);
+	if (!s)
+		return 0;
+	s->skb = skb;
+	s->chain_ptr = ctx[1];
+	if (bpf_core_field_exists(pkt->state))
+		s->state_ptr = (__u64)pkt->state;
+	else
+		s->state_ptr = (__u64)((struct nft_pktinfo___dm_xt *)pkt)->xt.state;
+	s->off_chain_table = bpf_core_field_offset(struct nft_chain___dm, table);
+	s->off_chain_name = bpf_core_field_offset(struct nft_chain___dm, name);
+	s->off_table_name = bpf_core_field_offset(struct nft_table___dm, name);
+	s->off_state_hook = bpf_core_field_offset(struct nf_hook_state___dm, hook);
+	s->off_table_family = bpf_core_field_offset(struct nft_table___dm, family);
+	s->family_lshift = __builtin_preserve_field_info(((struct nft_table___dm *)0)->family,
+							 BPF_FIELD_LSHIFT_U64);
+	s->family_rshift = __builtin_preserve_field_info(((struct nft_table___dm *)0)->family,
+							 BPF_FIELD_RSHIFT_U64);
+	s->kind = DROPMON_NF_NFTABLES;
+	return 0;
+}
+
+/* Before 6.x a dropped packet is freed after the return: the slot stays for
+ * that drop. Any other verdict clears it, so that a later drop of the same
+ * skb (conntrack, another hook) is not put on this chain. */
+SEC("fexit/nft_do_chain")
+int nft_exit(__u64 *ctx)
+{
+	struct nft_pktinfo___dm *pkt = (void *)ctx[0];
+	struct nf_stash *s;
+	__u64 skb;
+
+	if (((__u32)ctx[2] & NF_VERDICT_MASK) == NF_DROP)
+		return 0;
+	skb = (__u64)pkt->skb;
+	s = nf_stash_slot(skb);
+	if (s && s->skb == skb)
+		s->skb = 0;
+	return 0;
+}
+
+static __always_inline int xt_verdict(__u64 *ctx, __u8 kind)
+{
+	const struct nf_hook_state___dm *state;
+	struct xt_table___dm *table;
+	struct nf_stash *s;
+	__u64 skb, a0, a1, a2;
+
+	if (((__u32)ctx[3] & NF_VERDICT_MASK) != NF_DROP)
+		return 0;
+	/* Each argument read at its constant offset (the verifier refuses a
+	 * computed one), then chosen. */
+	a0 = ctx[0];
+	a1 = ctx[1];
+	a2 = ctx[2];
+	barrier();
+	if (xt_priv_first) {
+		table = (void *)a0;
+		skb = a1;
+		state = (void *)a2;
+	} else {
+		skb = a0;
+		state = (void *)a1;
+		table = (void *)a2;
+	}
+	s = nf_stash_slot(skb);
+	if (!s)
+		return 0;
+	s->skb = skb;
+	s->chain_ptr = 0;
+	s->kind = kind;
+	s->family = BPF_CORE_READ(table, af);
+	s->hook = BPF_CORE_READ(state, hook);
+	if (BPF_CORE_READ_STR_INTO(&s->table, table, name) < 0)
+		s->table[0] = '\0';
+	s->chain[0] = '\0';
+	return 0;
+}
+
+SEC("fexit/ipt_do_table")
+int ipt_verdict(__u64 *ctx)
+{
+	return xt_verdict(ctx, DROPMON_NF_IPTABLES);
+}
+
+SEC("fexit/ip6t_do_table")
+int ip6t_verdict(__u64 *ctx)
+{
+	return xt_verdict(ctx, DROPMON_NF_IP6TABLES);
 }

@@ -99,14 +99,37 @@ enum dropmon_nf_kind {
 	DROPMON_NF_KIND_MAX,
 };
 
-/* Written by the verdict probes (fexit of nft_do_chain, ipt_do_table,
- * ip6t_do_table) when they return NF_DROP; taken by the drop of that skb. */
+/* The verdict of a packet on this CPU, by the skb's address.
+ *
+ * x_tables: the probe at the return of ipt_do_table/ip6t_do_table writes
+ * it all when the verdict is NF_DROP; nf_hook_slow() frees the skb next.
+ *
+ * nftables: since 6.x nft_do_chain() frees a dropped skb itself (and says
+ * NF_STOLEN), so its return comes too late. The probe at its entry writes
+ * the skb, the base chain and the hook state (pointers) with the layout of
+ * the structs (CO-RE constants of the module's BTF, which the counting
+ * program, loaded before the module, cannot have); the one at its return
+ * clears the slot unless the verdict was NF_DROP. The drop of that skb
+ * reads the names through the pointers (still inside the chain, or just
+ * after it under RCU) and takes the slot. */
 struct nf_stash {
-	__u64 skb; /* the skb's address; 0: empty */
-	__u8 kind; /* enum dropmon_nf_kind */
+	__u64 skb;	 /* the skb's address; 0: empty */
+	__u64 chain_ptr; /* nftables: struct nft_chain *, 0 once names are read */
+	__u64 state_ptr; /* nftables: const struct nf_hook_state * */
+	/* nftables: offsets of nft_chain.table and .name, nft_table.name,
+	 * nf_hook_state.hook, and nft_table.family (a bitfield: the offset of
+	 * its storage, and the shifts that take it out of a u64 read there) */
+	__u16 off_chain_table;
+	__u16 off_chain_name;
+	__u16 off_table_name;
+	__u16 off_state_hook;
+	__u16 off_table_family;
+	__u8 family_lshift;
+	__u8 family_rshift;
+	__u8 kind;   /* enum dropmon_nf_kind */
 	__u8 family; /* NFPROTO_* of the table (NFPROTO_INET for inet tables) */
 	__u8 hook;   /* nf_hook_state.hook: NF_INET_*, NF_NETDEV_*, NF_ARP_* */
-	__u8 pad[5];
+	__u8 pad;
 	char table[DROPMON_NF_NAMSIZ];
 	char chain[DROPMON_NF_NAMSIZ]; /* nftables' base chain; "" for x_tables */
 };

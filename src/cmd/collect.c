@@ -73,6 +73,8 @@ struct collect_run {
 	uint64_t filtered;  /* by --filter, in userspace */
 	bool stopping;	    /* after the stop: take every event, queue what fits */
 	int out_err;	    /* the output's failed write, or 0 */
+	struct loader *loader;
+	double nf_poll_at; /* when to look for newly loaded netfilter modules */
 };
 
 /* The signal flag: how many SIGINT/SIGTERM arrived (a second one ends the
@@ -259,6 +261,9 @@ static int wait_io(struct collect_run *run, struct ringbuf *events, bool want_ev
 	return 0;
 }
 
+/* How often a netfilter module loaded since the start is looked for. */
+#define NF_POLL_S 2.0
+
 enum stop_cause { STOP_SIGNAL, STOP_DURATION, STOP_COUNT, STOP_OUTPUT };
 
 /* Until a signal, the deadline (0: none), --count, or a failed write.
@@ -292,6 +297,10 @@ static int collect_loop(struct collect_run *run, struct ringbuf *events, double 
 		}
 		write_out(run);
 		evrecord_decoder_refresh(&run->decoder, (uint64_t)monotonic_s());
+		if (now >= run->nf_poll_at) {
+			loader_netfilter_poll(run->loader);
+			run->nf_poll_at = now + NF_POLL_S;
+		}
 		if (run->out_err) {
 			*cause = STOP_OUTPUT;
 			return 0;
@@ -379,7 +388,8 @@ int cmd_collect(int argc, char **argv)
 		.events = { .enabled = true, .ringbuf_bytes = RINGBUF_DEFAULT },
 	};
 	struct collect_run run = { .cfg = &cfg, .out_name = "standard output" };
-	struct loader_opts lopts = { .map_size = 16384 };
+	/* Events of NETFILTER_DROPs name their table and chain. */
+	struct loader_opts lopts = { .map_size = 16384, .netfilter = true };
 	struct counters_reader *reader = NULL;
 	struct loader *loader = NULL;
 	struct ringbuf *events = NULL;
@@ -484,6 +494,8 @@ int cmd_collect(int argc, char **argv)
 
 	if (cfg.duration_s)
 		deadline = monotonic_s() + (double)cfg.duration_s;
+	run.loader = loader;
+	run.nf_poll_at = monotonic_s() + NF_POLL_S;
 	collecting = true;
 	pr_info("collecting drop events (%s); Ctrl-C stops\n", loader_attach_mode(loader));
 	err = collect_loop(&run, events, deadline, &cause);

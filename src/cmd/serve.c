@@ -40,6 +40,7 @@ struct serve_config {
 	uint32_t map_size;
 	uint64_t netns_grace_s;
 	bool force_raw_tp;
+	bool netfilter;
 	bool debug;
 	uint64_t debug_rate, debug_burst, debug_recent, debug_memory, debug_max_seconds;
 	const char *web_config_file;
@@ -154,6 +155,14 @@ static int parse_names_dir(const struct opts_entry *e, const char *arg, void *da
 		cfg->pod_logs_dir = arg;
 	else
 		cfg->docker_root = arg;
+	return 0;
+}
+
+/* --collector.netfilter and --no-collector.netfilter: the last one wins. */
+static int parse_netfilter(const struct opts_entry *e, const char *arg, void *data)
+{
+	(void)arg;
+	((struct serve_config *)data)->netfilter = strncmp(e->name, "no-", 3) != 0;
 	return 0;
 }
 
@@ -306,6 +315,16 @@ static const struct opts_entry serve_flags[] = {
 	{ .name = "bpf.force-raw-tp",
 	  SERVE(FLAG, force_raw_tp),
 	  .help = "attach with raw_tp even where tp_btf works" },
+	{ .name = "collector.netfilter",
+	  .kind = OPTS_CUSTOM,
+	  .parse = parse_netfilter,
+	  .help = "name the table, base chain and hook of each\n"
+		  "netfilter drop: dropmon_netfilter_drops" },
+	{ .name = "no-collector.netfilter",
+	  .kind = OPTS_CUSTOM,
+	  .parse = parse_netfilter,
+	  .help = "do not probe nftables and iptables-legacy\n"
+		  "verdicts (the default)" },
 	{ .name = "netns.grace-period",
 	  SERVE(DURATION, netns_grace_s),
 	  .arg = "DUR",
@@ -444,6 +463,19 @@ static uint64_t kept_caps(const struct loader *loader)
 	} else if (err) {
 		pr_warn("reading the counter map: %s\n", strerror(-err));
 	}
+	/* A netfilter module loaded later (the first nft or iptables command
+	 * loads it) is probed then, which needs what loading needed. */
+	for (int i = 0; i < LOADER_NF_PROBES; i++) {
+		if (loader_netfilter_state(loader, i) != LOADER_NF_ABSENT)
+			continue;
+		pr_info("keeping CAP_BPF and CAP_PERFMON to probe %s once its module is "
+			"loaded (--no-collector.netfilter: not kept)\n",
+			loader_netfilter_function(i));
+		keep |= privs_effective() & 1ULL << PRIVS_CAP_BPF
+			    ? 1ULL << PRIVS_CAP_BPF | 1ULL << PRIVS_CAP_PERFMON
+			    : 1ULL << PRIVS_CAP_SYS_ADMIN;
+		break;
+	}
 	return keep;
 }
 
@@ -517,6 +549,7 @@ int cmd_serve(int argc, char **argv)
 	lopts = (struct loader_opts){
 		.map_size = cfg.map_size,
 		.force_raw_tp = cfg.force_raw_tp,
+		.netfilter = cfg.netfilter,
 		.events = {
 			.enabled = cfg.debug,
 			.rate = cfg.debug_rate,

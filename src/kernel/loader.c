@@ -9,13 +9,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "dropmon.h"
 #include "dropmon.skel.h"
 #include "loader.h"
 #include "privs.h"
 #include "log.h"
+
+/* A netfilter verdict probe: an instance of the object of its own, with
+ * the maps of the main one, so that it can be loaded when its module is. */
+struct nf_probe {
+	struct dropmon_bpf *skel;
+	enum loader_nf_state state;
+	bool builtin; /* the function is in vmlinux, not a module */
+};
+
+/* The kernel's own "not supported", not in userspace headers. */
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
 
 struct loader {
 	struct dropmon_bpf *skel;
@@ -23,7 +40,28 @@ struct loader {
 	struct loader_maps maps;
 	uint32_t map_size;
 	bool raw_tp;
+	struct nf_probe nf[LOADER_NF_PROBES];
 };
+
+static const struct {
+	const char *function;
+	const char *module;
+} nf_targets[LOADER_NF_PROBES] = {
+	[LOADER_NF_NFT] = { "nft_do_chain", "nf_tables" },
+	[LOADER_NF_IPT] = { "ipt_do_table", "ip_tables" },
+	[LOADER_NF_IP6T] = { "ip6t_do_table", "ip6_tables" },
+};
+
+static int nf_setup(struct loader *l);
+
+/* The programs of a probe: nftables' two, the others' one. */
+static void nf_autoload(struct dropmon_bpf *skel, int which)
+{
+	bpf_program__set_autoload(skel->progs.nft_enter, which == LOADER_NF_NFT);
+	bpf_program__set_autoload(skel->progs.nft_exit, which == LOADER_NF_NFT);
+	bpf_program__set_autoload(skel->progs.ipt_verdict, which == LOADER_NF_IPT);
+	bpf_program__set_autoload(skel->progs.ip6t_verdict, which == LOADER_NF_IP6T);
+}
 
 /* libbpf is chatty while a feature is probed; its messages only matter when
  * asked for, and our own errors say what failed. fmt is libbpf's printf
@@ -79,11 +117,16 @@ static int try_load(struct loader *l, const struct loader_opts *opts, bool raw_t
 	}
 	bpf_program__set_autoload(skel->progs.kfree_skb_btf, !raw_tp);
 	bpf_program__set_autoload(skel->progs.kfree_skb_raw, raw_tp);
+	nf_autoload(skel, -1);
+	skel->rodata->nf_enabled = opts->netfilter;
 	err = bpf_map__set_max_entries(skel->maps.counters, opts->map_size);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.devices, opts->map_size);
 	if (!err)
 		err = set_events(skel, &opts->events);
+	/* Unused without attribution: one entry, not 4096 preallocated. */
+	if (!err && !opts->netfilter)
+		err = bpf_map__set_max_entries(skel->maps.nf_counters, 1);
 	if (err) {
 		*stage = LOADER_STAGE_OPEN;
 		goto cleanup;
@@ -161,6 +204,14 @@ int loader_open(const struct loader_opts *opts, struct loader **out, enum loader
 	l->maps.devices = bpf_map__fd(l->skel->maps.devices);
 	l->maps.stats = bpf_map__fd(l->skel->maps.stats);
 	l->maps.events = bpf_map__fd(l->skel->maps.events);
+	l->maps.nf_counters = opts->netfilter ? bpf_map__fd(l->skel->maps.nf_counters) : -1;
+	if (opts->netfilter) {
+		err = nf_setup(l);
+		if (err) {
+			*stage = LOADER_STAGE_LOAD;
+			goto cleanup;
+		}
+	}
 	*out = l;
 	return 0;
 cleanup:
@@ -172,6 +223,8 @@ void loader_close(struct loader *l)
 {
 	if (!l)
 		return;
+	for (int i = 0; i < LOADER_NF_PROBES; i++)
+		dropmon_bpf__destroy(l->nf[i].skel);
 	dropmon_bpf__destroy(l->skel);
 	free(l);
 }
@@ -183,6 +236,10 @@ void loader_detach(struct loader *l)
 
 	bpf_link__destroy(*link);
 	*link = NULL;
+	for (int i = 0; i < LOADER_NF_PROBES; i++) {
+		if (l->nf[i].skel)
+			dropmon_bpf__detach(l->nf[i].skel);
+	}
 }
 
 int loader_probe_maps(const struct loader *l)
@@ -244,4 +301,206 @@ int loader_prog_stats(const struct loader *l, struct loader_prog_stats *out)
 	out->run_time_ns = info.run_time_ns;
 	out->recursion_misses = info.recursion_misses;
 	return 0;
+}
+
+/* The type a parameter points to, past typedefs and qualifiers: 0 for void,
+ * -1 when it is no pointer. */
+static long pointee(const struct btf *btf, __u32 type)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	type = t->type;
+	t = btf__type_by_id(btf, type);
+	while (type && t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		type = t->type;
+		t = btf__type_by_id(btf, type);
+	}
+	return (long)type;
+}
+
+/* ipt_do_table(priv, skb, state) since 5.19, (skb, state, table) before:
+ * true when the first parameter is a void pointer. The BTF that has the
+ * function is the module's, or vmlinux's when it is built in. */
+static bool xt_priv_first(const struct nf_probe *p, enum loader_nf_probe which)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf(), *btf = vmlinux;
+	bool priv_first = true;
+	long id;
+
+	if (!vmlinux)
+		return true;
+	if (!p->builtin)
+		btf = btf__load_module_btf(nf_targets[which].module, vmlinux);
+	id = btf ? btf__find_by_name_kind(btf, nf_targets[which].function, BTF_KIND_FUNC) : -1;
+	if (id > 0) {
+		const struct btf_type *fn = btf__type_by_id(btf, (__u32)id);
+		const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+
+		if (proto && btf_is_func_proto(proto) && btf_vlen(proto) >= 1)
+			priv_first = pointee(btf, btf_params(proto)[0].type) == 0;
+	}
+	if (btf != vmlinux)
+		btf__free(btf);
+	btf__free(vmlinux);
+	return priv_first;
+}
+
+/* Every map of the probe's instance is the main instance's, but its own
+ * read-only data. */
+static int nf_share_maps(struct loader *l, struct dropmon_bpf *skel)
+{
+	struct bpf_map *m;
+	int err;
+
+	bpf_object__for_each_map(m, skel->obj)
+	{
+		struct bpf_map *mine;
+
+		if (bpf_map__is_internal(m))
+			continue;
+		mine = bpf_object__find_map_by_name(l->skel->obj, bpf_map__name(m));
+		if (!mine)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(mine));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int nf_attach(struct loader *l, enum loader_nf_probe which)
+{
+	struct nf_probe *p = &l->nf[which];
+	struct dropmon_bpf *skel;
+	int err;
+
+	skel = dropmon_bpf__open();
+	if (!skel)
+		return -errno;
+	nf_autoload(skel, which);
+	bpf_program__set_autoload(skel->progs.kfree_skb_btf, false);
+	bpf_program__set_autoload(skel->progs.kfree_skb_raw, false);
+	err = nf_share_maps(l, skel);
+	if (err)
+		goto fail;
+	if (which != LOADER_NF_NFT)
+		skel->rodata->xt_priv_first = xt_priv_first(p, which);
+	err = dropmon_bpf__load(skel);
+	if (err)
+		goto fail;
+	/* Attaches what was loaded: this probe's programs. */
+	err = dropmon_bpf__attach(skel);
+	if (err)
+		goto fail;
+	p->skel = skel;
+	return 0;
+fail:
+	dropmon_bpf__destroy(skel);
+	return err;
+}
+
+static bool path_exists(const char *dir, const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+int loader_netfilter_poll(struct loader *l)
+{
+	int attached = 0;
+
+	for (int i = 0; i < LOADER_NF_PROBES; i++) {
+		struct nf_probe *p = &l->nf[i];
+		int err;
+
+		if (p->state == LOADER_NF_ATTACHED) {
+			attached++;
+			continue;
+		}
+		if (p->state != LOADER_NF_ABSENT && p->state != LOADER_NF_NO_BTF)
+			continue;
+		if (!p->builtin && !path_exists("/sys/kernel/btf", nf_targets[i].module)) {
+			enum loader_nf_state now = path_exists("/sys/module", nf_targets[i].module)
+						       ? LOADER_NF_NO_BTF
+						       : LOADER_NF_ABSENT;
+
+			if (now == LOADER_NF_NO_BTF && p->state != now)
+				pr_info("%s: module %s has no BTF; its drops are not attributed "
+					"to a chain\n",
+					nf_targets[i].function, nf_targets[i].module);
+			p->state = now;
+			continue;
+		}
+		err = nf_attach(l, (enum loader_nf_probe)i);
+		if (err == -EPERM || err == -ENOTSUPP || err == -EOPNOTSUPP) {
+			/* The kernel's, not the function's: none will attach. */
+			pr_warn("this kernel does not allow BPF programs on function entry "
+				"and exit (fentry/fexit on %s: %s): netfilter drops are counted "
+				"but not attributed to a chain\n",
+				nf_targets[i].function, strerror(-err));
+			for (int j = 0; j < LOADER_NF_PROBES; j++)
+				l->nf[j].state = LOADER_NF_FAILED;
+			return 0;
+		}
+		if (err) {
+			pr_warn("cannot attach to %s: %s; its drops are not attributed to a "
+				"chain\n",
+				nf_targets[i].function, strerror(-err));
+			p->state = LOADER_NF_FAILED;
+			continue;
+		}
+		pr_debug("attached to %s\n", nf_targets[i].function);
+		p->state = LOADER_NF_ATTACHED;
+		attached++;
+	}
+	return attached;
+}
+
+/* Which functions are built in is looked up once, in vmlinux's BTF; the
+ * rest can only come with their module. The all-zero key of nf_counters
+ * (drops that found it full) is put in first. */
+static int nf_setup(struct loader *l)
+{
+	struct btf *vmlinux;
+	struct nf_key zero_key;
+	size_t size = (size_t)libbpf_num_possible_cpus() * sizeof(struct drop_value);
+	void *zero;
+	int err = 0;
+
+	zero = calloc(1, size);
+	if (!zero)
+		return -ENOMEM;
+	memset(&zero_key, 0, sizeof(zero_key));
+	if (bpf_map_update_elem(l->maps.nf_counters, &zero_key, zero, BPF_NOEXIST))
+		err = -errno;
+	free(zero);
+	if (err)
+		return err;
+	vmlinux = btf__load_vmlinux_btf();
+	for (int i = 0; i < LOADER_NF_PROBES; i++) {
+		l->nf[i].state = LOADER_NF_ABSENT;
+		l->nf[i].builtin =
+		    vmlinux &&
+		    btf__find_by_name_kind(vmlinux, nf_targets[i].function, BTF_KIND_FUNC) > 0;
+	}
+	btf__free(vmlinux);
+	loader_netfilter_poll(l);
+	return 0;
+}
+
+enum loader_nf_state loader_netfilter_state(const struct loader *l, enum loader_nf_probe p)
+{
+	return l->nf[p].state;
+}
+
+const char *loader_netfilter_function(enum loader_nf_probe p)
+{
+	return nf_targets[p].function;
 }

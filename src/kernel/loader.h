@@ -29,6 +29,10 @@ struct loader_events {
 struct loader_opts {
 	uint32_t map_size; /* counter map entries, 1 to LOADER_MAP_SIZE_MAX */
 	bool force_raw_tp; /* skip tp_btf (tests of the fallback) */
+	/* Attribute NETFILTER_DROPs to the table and chain of their verdict:
+	 * probes on nft_do_chain, ipt_do_table, ip6t_do_table (fexit), each
+	 * attached once its module is loaded (loader_netfilter_poll()). */
+	bool netfilter;
 	struct loader_events events;
 };
 
@@ -48,6 +52,23 @@ struct loader_maps {
 	int devices;
 	int stats;
 	int events; /* the ring buffer */
+	int nf_counters;
+};
+
+/* The netfilter verdict probes, and where each stands. */
+enum loader_nf_probe {
+	LOADER_NF_NFT,	/* nft_do_chain, nf_tables */
+	LOADER_NF_IPT,	/* ipt_do_table, ip_tables */
+	LOADER_NF_IP6T, /* ip6t_do_table, ip6_tables */
+	LOADER_NF_PROBES,
+};
+
+enum loader_nf_state {
+	LOADER_NF_OFF,	    /* netfilter attribution not asked for */
+	LOADER_NF_ABSENT,   /* its module is not loaded (yet) */
+	LOADER_NF_ATTACHED, /* its drops are attributed */
+	LOADER_NF_NO_BTF,   /* the module has no BTF: fexit cannot attach */
+	LOADER_NF_FAILED,   /* the kernel refused it (logged); not tried again */
 };
 
 struct loader_prog_stats {
@@ -80,5 +101,11 @@ uint32_t loader_map_size(const struct loader *l);
 uint64_t loader_map_bytes(uint32_t map_size);
 int loader_possible_cpus(void); /* > 0, or a negative errno */
 int loader_prog_stats(const struct loader *l, struct loader_prog_stats *out);
+/* Attaches each netfilter probe whose function has appeared since (its
+ * module was loaded): a few stat() calls when nothing changed, so it can
+ * run every few seconds. Returns how many probes are attached. */
+int loader_netfilter_poll(struct loader *l);
+enum loader_nf_state loader_netfilter_state(const struct loader *l, enum loader_nf_probe p);
+const char *loader_netfilter_function(enum loader_nf_probe p); /* "nft_do_chain", ... */
 
 #endif

@@ -37,6 +37,12 @@ struct counters_reader {
 	bool no_batch; /* the kernel has no batch ops for hash maps */
 };
 
+/* collect_netns_key() tells the key types by their size. */
+_Static_assert(sizeof(struct drop_key) != sizeof(struct nf_key) &&
+		   sizeof(struct dev_key) != sizeof(struct nf_key) &&
+		   sizeof(struct drop_key) != sizeof(struct dev_key),
+	       "key types must differ in size");
+
 typedef int (*dump_fn)(struct counters_reader *r, const void *key, const void *values, void *ctx);
 
 int counters_reader_new(const struct loader_maps *maps, struct counters_reader **out)
@@ -56,7 +62,7 @@ int counters_reader_new(const struct loader_maps *maps, struct counters_reader *
 	r->good = calloc((size_t)ncpus, sizeof(*r->good));
 	r->active = calloc((size_t)ncpus, sizeof(*r->active));
 	/* The largest per-entry value is a per-CPU struct drop_value. */
-	r->keys_size = BATCH_ENTRIES * sizeof(struct drop_key);
+	r->keys_size = BATCH_ENTRIES * sizeof(struct nf_key);
 	r->values_size = BATCH_ENTRIES * (size_t)ncpus * sizeof(struct drop_value);
 	r->keys = malloc(r->keys_size);
 	r->values = malloc(r->values_size);
@@ -83,7 +89,7 @@ void counters_reader_free(struct counters_reader *r)
 
 static int dump_iterate(struct counters_reader *r, int fd, size_t key_size, dump_fn fn, void *ctx)
 {
-	char key[sizeof(struct drop_key)], next[sizeof(struct drop_key)];
+	char key[sizeof(struct nf_key)], next[sizeof(struct nf_key)];
 	void *prev = NULL;
 	int err;
 
@@ -236,6 +242,27 @@ static int add_overflow(struct counters_reader *r, const void *k, const void *v,
 	return 0;
 }
 
+static int add_nf(struct counters_reader *r, const void *k, const void *v, void *ctx)
+{
+	struct counters_snapshot *snap = ctx;
+	const struct drop_value *vals = v;
+	struct nf_row *row;
+	int err;
+
+	err = ARRAY_RESERVE(snap->nf, snap->nf_cap, snap->nnf, 64);
+	if (err)
+		return err;
+	row = &snap->nf[snap->nnf++];
+	memcpy(&row->key, k, sizeof(row->key));
+	row->value.packets = 0;
+	row->value.bytes = 0;
+	for (int cpu = 0; cpu < r->ncpus; cpu++) {
+		row->value.packets += vals[cpu].packets;
+		row->value.bytes += vals[cpu].bytes;
+	}
+	return 0;
+}
+
 static int add_device(struct counters_reader *r, const void *k, const void *v, void *ctx)
 {
 	struct counters_snapshot *snap = ctx;
@@ -303,6 +330,7 @@ int counters_read(struct counters_reader *r, struct counters_snapshot *snap)
 	snap->nrows = 0;
 	snap->noverflow = 0;
 	snap->ndevices = 0;
+	snap->nnf = 0;
 	/* Order matters: the cache before the hash. */
 	err = read_slots(r, &torn);
 	if (err)
@@ -319,6 +347,12 @@ int counters_read(struct counters_reader *r, struct counters_snapshot *snap)
 		return err;
 	if (snap->ndevices)
 		qsort(snap->devices, snap->ndevices, sizeof(*snap->devices), cmp_device_row);
+	if (r->maps.nf_counters >= 0) {
+		err = map_dump(r, r->maps.nf_counters, sizeof(struct nf_key), pcpu_value, add_nf,
+			       snap);
+		if (err)
+			return err;
+	}
 	return read_stats(r, snap);
 }
 
@@ -351,10 +385,13 @@ static int collect_netns_key(struct counters_reader *r, const void *k, const voi
 
 	(void)r;
 	(void)v;
-	/* Both key types carry the namespace, at different offsets. */
+	/* The key types carry the namespace at different offsets. */
 	if (ctx->key_size == sizeof(struct drop_key)) {
 		netns = ((const struct drop_key *)k)->netns;
 		id = ((const struct drop_key *)k)->netns_id;
+	} else if (ctx->key_size == sizeof(struct nf_key)) {
+		netns = ((const struct nf_key *)k)->netns;
+		id = ((const struct nf_key *)k)->netns_id;
 	} else {
 		netns = ((const struct dev_key *)k)->netns;
 		id = ((const struct dev_key *)k)->netns_id;
@@ -409,6 +446,9 @@ int counters_forget_netns(struct counters_reader *r, uint32_t netns, uint64_t ne
 		return removed;
 	forget_in_map(r, r->maps.devices, sizeof(struct dev_key), sizeof(struct dev_info), netns,
 		      netns_id);
+	if (r->maps.nf_counters >= 0 && netns)
+		forget_in_map(r, r->maps.nf_counters, sizeof(struct nf_key), pcpu_value, netns,
+			      netns_id);
 	return removed;
 }
 
@@ -417,5 +457,6 @@ void counters_snapshot_free(struct counters_snapshot *snap)
 	free(snap->rows);
 	free(snap->overflow);
 	free(snap->devices);
+	free(snap->nf);
 	memset(snap, 0, sizeof(*snap));
 }

@@ -20,6 +20,11 @@ struct overflow_row {
 	struct drop_value value;
 };
 
+struct nf_row {
+	struct nf_key key;
+	struct drop_value value; /* summed over CPUs */
+};
+
 struct device_row {
 	struct dev_key key;
 	struct dev_info info;
@@ -32,6 +37,8 @@ struct counters_snapshot {
 	size_t noverflow, overflow_cap;
 	struct device_row *devices; /* sorted by (netns, netns_id, ifindex) */
 	size_t ndevices, devices_cap;
+	struct nf_row *nf; /* netfilter series; none unless the loader has them */
+	size_t nnf, nf_cap;
 	uint64_t stats[DROPMON_STAT_MAX];
 };
 

@@ -14,6 +14,7 @@
 #include "monotonic.h"
 #include "netns.h"
 #include "netns_expiry.h"
+#include "nfseries.h"
 #include "self.h"
 #include "series.h"
 
@@ -27,6 +28,8 @@ struct scrape {
 	struct netns_expiry *netns;
 	struct self_source sources[SCRAPE_MAX_SOURCES];
 	size_t nsources;
+	bool netfilter;	   /* the loader attributes netfilter drops */
+	double nf_poll_at; /* when to look for newly loaded netfilter modules */
 };
 
 /* Only our own netns can be asked by ifindex. */
@@ -86,6 +89,7 @@ int scrape_new(struct loader *l, const struct scrape_opts *opts, struct scrape *
 	}
 	c->loader = l;
 	c->opts = *opts;
+	c->netfilter = loader_netfilter_state(l, LOADER_NF_NFT) != LOADER_NF_OFF;
 	step = "reading /proc/kallsyms";
 	sopts.device_ctx = c;
 	sopts.netns_ctx = c;
@@ -139,6 +143,25 @@ void scrape_free(struct scrape *c)
 	free(c);
 }
 
+/* Which verdict probes are attached: 0 says its module is not loaded (yet),
+ * has no BTF, or the kernel refused the probe (logged). */
+static void render_nf_probes(struct scrape *c, struct expo *e, double now)
+{
+	if (now >= c->nf_poll_at) {
+		loader_netfilter_poll(c->loader);
+		c->nf_poll_at = now + (double)c->opts.netns_refresh_s;
+	}
+	expo_family(e, "dropmon_netfilter_probe_attached", EXPO_GAUGE,
+		    "1 when drops decided by this netfilter function are attributed to their "
+		    "table and chain; 0 while its module is not loaded, or has no BTF.");
+	for (int i = 0; i < LOADER_NF_PROBES; i++) {
+		struct expo_label l = { "function", loader_netfilter_function(i) };
+
+		expo_sample_u64(e, &l, 1,
+				loader_netfilter_state(c->loader, i) == LOADER_NF_ATTACHED);
+	}
+}
+
 int scrape_render(struct scrape *c, enum expo_format format, struct strbuf *out)
 {
 	double started = monotonic_s();
@@ -162,6 +185,12 @@ int scrape_render(struct scrape *c, enum expo_format format, struct strbuf *out)
 	self_gather(&facts, c->loader);
 	expo_init(&e, out, format);
 	series_render(c->series, &e);
+	if (c->netfilter) {
+		err = nfseries_render(&e, &c->snap, netns_gen, c);
+		if (err)
+			goto unlock;
+		render_nf_probes(c, &e, started);
+	}
 	netns_expiry_render(c->netns, &e);
 	self_render(&e, &facts, &c->snap, c->sources, c->nsources);
 	self_render_duration(&e, monotonic_s() - started);

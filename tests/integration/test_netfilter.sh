@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Netfilter attribution: every NETFILTER_DROP of a ruleset the test builds is
+# counted under the family, table, base chain and hook whose verdict dropped
+# it (dropmon_netfilter_drops_total), exactly, and per netns the series add
+# up to the NETFILTER_DROP series of dropmon_drops_total. Where the kernel
+# does not let BPF programs attach to functions (fentry), which this test
+# finds out on its own, every such drop must still be counted, under no
+# chain, and dropmon must say that it cannot attribute them.
+. "$(dirname "$0")/lib.sh"
+require_kernel
+command -v nft >/dev/null || skip "nftables (nft) is not installed"
+command -v iptables-legacy >/dev/null || skip "iptables-legacy is not installed (Debian package iptables)"
+[ "$KERNEL_REASONS" = true ] || skip "kernel $(uname -r) has no drop reasons: NETFILTER_DROP cannot be told"
+
+two_netns
+# B: an inet table whose input chain jumps to a regular chain that drops
+# UDP 5000 and drops 5001 itself; an ip table (later priority) whose policy
+# drops what it does not accept; iptables-legacy drops 5003; an ip6 table
+# drops UDP 6000; ip6tables-legacy drops 6001.
+ip netns exec "$B" nft -f - <<'NFT'
+table inet dm_filter {
+	chain deny {
+		udp dport 5000 drop
+	}
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 5000 jump deny
+		udp dport 5001 drop
+	}
+}
+table ip dm_policy {
+	chain in_policy {
+		type filter hook input priority 10; policy drop;
+		udp dport 5003 accept
+		ip protocol icmp accept
+		tcp dport 1-65535 accept
+	}
+}
+table ip6 dm_six {
+	chain in6 {
+		type filter hook input priority 0; policy accept;
+		udp dport 6000 drop
+	}
+}
+NFT
+ip netns exec "$B" iptables-legacy -A INPUT -p udp --dport 5003 -j DROP
+ip netns exec "$B" ip6tables-legacy -A INPUT -p udp --dport 6001 -j DROP
+
+# fentry_works: whether this kernel loads a BPF program on the entry of
+# nft_do_chain at all (some kernels forbid it: lockdown, no trampolines).
+# Found with a program of the test's own, not by asking dropmon.
+fentry_works() {
+	command -v clang >/dev/null && command -v bpftool >/dev/null || return 1
+	cat >"$TMP/fentry.c" <<'C'
+__attribute__((section("fentry/nft_do_chain"), used)) int probe(void *ctx) { return 0; }
+char _license[] __attribute__((section("license"), used)) = "GPL";
+C
+	clang -O2 -g -target bpf -c "$TMP/fentry.c" -o "$TMP/fentry.o" 2>/dev/null || return 1
+	mkdir -p "$TMP/bpffs"
+	unshare -m sh -c "mount -t bpf bpf '$TMP/bpffs' || exit 1
+		bpftool prog load '$TMP/fentry.o' '$TMP/bpffs/p'" >"$TMP/fentry.log" 2>&1
+}
+PATH=$PATH:/usr/sbin:/sbin
+if fentry_works; then
+	ATTRIBUTED=true
+	log "kernel $(uname -r) attaches BPF to nft_do_chain: drops must be attributed"
+else
+	ATTRIBUTED=false
+	log "kernel $(uname -r) does not let BPF attach to nft_do_chain: drops must be counted under no chain"
+	sed 's/^/#   /' "$TMP/fentry.log" | grep -i 'fail\|error\|denied\|permitted' | head -3 || true
+fi
+
+start_dropmon --collector.netfilter
+scrape >"$TMP/before.txt"
+
+nf() { printf 'dropmon_netfilter_drops_total{netns="%s",family="%s",table="%s",chain="%s",hook="%s"}' "$NSB" "$@"; }
+ndelta() { echo $(($(value "$TMP/after.txt" "$1") - $(value "$TMP/before.txt" "$1"))); }
+nf_total() { sum_matching "$1" "^dropmon_netfilter_drops_total\\{netns=\"$NSB\","; }
+drops_total() { sum_matching "$1" "^dropmon_drops_total\\{reason=\"NETFILTER_DROP\",.*netns=\"$NSB\","; }
+TOTAL=$((17 + 19 + 23 + 29 + 31 + 13))
+all_in() {
+	scrape >"$TMP/after.txt"
+	[ $(($(drops_total "$TMP/after.txt") - $(drops_total "$TMP/before.txt"))) -ge $TOTAL ] &&
+		[ $(($(nf_total "$TMP/after.txt") - $(nf_total "$TMP/before.txt"))) -ge $TOTAL ]
+}
+
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5000 --count 17 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5001 --count 19 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5003 --count 23 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5004 --count 29 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 2001:db8::2 6000 --count 31 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 2001:db8::2 6001 --count 13 >/dev/null
+wait_for 5 all_in || true
+
+expect_eq "NETFILTER_DROP drops in netns $B" $TOTAL \
+	$(($(drops_total "$TMP/after.txt") - $(drops_total "$TMP/before.txt")))
+expect_eq "reconciled: netfilter series of netns $B add up to its NETFILTER_DROP drops" \
+	$(($(drops_total "$TMP/after.txt") - $(drops_total "$TMP/before.txt"))) \
+	$(($(nf_total "$TMP/after.txt") - $(nf_total "$TMP/before.txt")))
+if [ "$ATTRIBUTED" = true ]; then
+	expect_eq "probe on nft_do_chain attached" 1 \
+		"$(value "$TMP/after.txt" 'dropmon_netfilter_probe_attached{function="nft_do_chain"}')"
+	expect_eq "probe on ipt_do_table attached" 1 \
+		"$(value "$TMP/after.txt" 'dropmon_netfilter_probe_attached{function="ipt_do_table"}')"
+	expect_eq "rule drops in inet dm_filter input, one reached by a jump" $((17 + 19)) \
+		"$(ndelta "$(nf inet dm_filter input input)")"
+	expect_eq "policy drop of ip dm_policy in_policy" 29 \
+		"$(ndelta "$(nf ip dm_policy in_policy input)")"
+	expect_eq "iptables-legacy drop in ip filter INPUT" 23 \
+		"$(ndelta "$(nf ip filter INPUT input)")"
+	expect_eq "probe on ip6t_do_table attached" 1 \
+		"$(value "$TMP/after.txt" 'dropmon_netfilter_probe_attached{function="ip6t_do_table"}')"
+	expect_eq "ip6 dm_six in6 drop" 31 "$(ndelta "$(nf ip6 dm_six in6 input)")"
+	expect_eq "ip6tables-legacy drop in ip6 filter INPUT" 13 \
+		"$(ndelta "$(nf ip6 filter INPUT input)")"
+	expect_eq "drops under no chain" 0 "$(ndelta "$(nf "" "" "" "")")"
+else
+	expect_eq "probe on nft_do_chain attached" 0 \
+		"$(value "$TMP/after.txt" 'dropmon_netfilter_probe_attached{function="nft_do_chain"}')"
+	expect_eq "every drop under no chain" $TOTAL "$(ndelta "$(nf "" "" "" "")")"
+	if grep -q 'nft_do_chain' "$TMP/dropmon.log"; then
+		pass "dropmon says it cannot probe nft_do_chain: $(grep -m1 nft_do_chain "$TMP/dropmon.log")"
+	else
+		fail "dropmon's log does not say why nft_do_chain is not probed"
+	fi
+fi
+# Without the flag there is no such family (and no probe).
+stop_dropmon
+start_dropmon --no-collector.netfilter
+scrape >"$TMP/off.txt"
+expect_eq "--no-collector.netfilter: no netfilter family" 0 \
+	"$(grep -c '^dropmon_netfilter' "$TMP/off.txt" || true)"
+stop_dropmon
+finish
