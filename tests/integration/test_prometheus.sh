@@ -12,7 +12,9 @@ RULES="$TOP/deploy/prometheus/dropmon-rules.yml"
 DASHBOARD="$TOP/dashboards/dropmon.json"
 
 two_netns
-start_dropmon
+# An nftables drop too, for the firewall chain panel.
+nft_drop_udp "$B" 7777
+start_dropmon --collector.netfilter
 
 PPORT=$(free_port)
 mkdir -p "$TMP/prom"
@@ -57,6 +59,12 @@ wait_for 20 has_sample "count_over_time(dropmon_drops_total{$SERIES}[1m]) >= 2" 
 	fail "Prometheus did not scrape the first drop twice"
 ip netns exec "$A" "$DROPGEN" tcp-syn 198.18.0.2 8080 --count 36 >/dev/null
 wait_for 20 has_sample "dropmon_drops_total{$SERIES} == 37" || fail "Prometheus never saw all 37 drops"
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 7777 --count 5 >/dev/null
+wait_for 20 has_sample "sum(dropmon_netfilter_drops_total{netns=\"$NSB\"}) == 5" ||
+	fail "Prometheus never saw the 5 netfilter drops"
+# rate() in the firewall chain panel needs two samples of the series.
+wait_for 20 has_sample "count_over_time(dropmon_netfilter_drops_total{netns=\"$NSB\"}[1m]) >= 2" ||
+	fail "Prometheus did not scrape the netfilter drops twice"
 expect_eq "the scraped counter, with every label" 37 "$(first_value "dropmon_drops_total{$SERIES}")"
 inc=$(first_value "increase(dropmon_drops_total{$SERIES}[1m])")
 rate=$(first_value "rate(dropmon_drops_total{$SERIES}[1m])")
@@ -103,7 +111,8 @@ if [ -f "$DASHBOARD" ]; then
 			s/\$instance\|\$reason\|\$device\|\$netns\|\$function\|\$k8s_namespace/.*/g')
 		if ! query "$q" >"$TMP/q.json" || ! grep -q '"status":"success"' "$TMP/q.json"; then
 			fail "dashboard query does not evaluate: $q ($(head -c 300 "$TMP/q.json"))"
-		elif [[ "$q" =~ dropmon_d[a-z_]*_total|:dropmon_d ]] && ! grep -q '"value"' "$TMP/q.json"; then
+		elif [[ "$q" =~ dropmon_d[a-z_]*_total|:dropmon_d|dropmon_netfilter_drops_total ]] &&
+			! grep -q '"value"' "$TMP/q.json"; then
 			fail "dashboard query about drops returns nothing: $q"
 			empty=$((empty + 1))
 		fi
