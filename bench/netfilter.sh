@@ -7,18 +7,20 @@
 # has 10 rules, 9 that do not match and "udp dport PORT counter accept"; a
 # receiver (dropgen sink on CPU 1) reads every datagram, so none is freed as
 # a drop. In interleaved rounds, order rotated: nothing attached / dropmon
-# serve / dropmon serve --no-collector.netfilter (when serve has that flag).
-# Prints per mode the accepted packets/s (received rate; the rule's counter
-# and the receive-buffer drops cross-check it) and the ratio to nothing
-# attached, then dropmon's ns per run of each of its BPF programs
-# (kernel.bpf_stats_enabled=1).
+# serve / dropmon serve --collector.netfilter / --no-collector.netfilter
+# (each when serve has that flag). Prints per mode the accepted packets/s
+# (the accept rule's counter over the sender's time) and the received rate,
+# with the ratio to nothing attached; checks sent = accepted = received +
+# receive-buffer drops; then each dropmon mode's ns per run of each of its
+# BPF programs (kernel.bpf_stats_enabled=1).
 set -eu
 
 BUILD=$(cd "${1:-build}" && pwd)
 ROUNDS=${2:-7}
 SECS=${3:-5}
-DROPMON=$BUILD/dropmon
-DROPGEN=$BUILD/dropgen
+DROPMON=${DROPMON:-$BUILD/dropmon}
+# DROPGEN=path: a dropgen with "sink" when BUILD_DIR is of a tree without it.
+DROPGEN=${DROPGEN:-$BUILD/dropgen}
 # Unique names: another run (or a test) may have its own namespaces.
 SRC=dmnf_src_$$
 DST=dmnf_dst_$$
@@ -172,17 +174,44 @@ measure() {
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+# The netfilter collector's switches, whichever serve has: one of the two
+# modes then repeats the defaults, which shows the noise between runs of
+# the same thing.
+HELP=$("$DROPMON" serve --help 2>&1 || true)
 MODES=(none dropmon)
-if "$DROPMON" serve --help 2>&1 | grep -q -- '--no-collector.netfilter'; then
+if echo "$HELP" | grep -Eq '(^|[[:space:]])--collector\.netfilter([[:space:]=]|$)'; then
+	MODES+=(dropmon-nf-on)
+else
+	echo "# dropmon serve has no --collector.netfilter: mode dropmon-nf-on skipped"
+fi
+if echo "$HELP" | grep -Eq '(^|[[:space:]])--no-collector\.netfilter([[:space:]=]|$)'; then
 	MODES+=(dropmon-nf-off)
 else
 	echo "# dropmon serve has no --no-collector.netfilter: mode dropmon-nf-off skipped"
 fi
 
+# The nftables verdict probe attaches once serve has seen nf_tables loaded
+# (it looks on a scrape): wait for it, bounded, and say once if it did not.
+NF_WARNED=0
+wait_nf_probe() {
+	local body
+	for _ in $(seq 50); do
+		body=$(curl -fs http://127.0.0.1:$PORT/metrics || true)
+		echo "$body" | grep -q '^dropmon_netfilter_probe_attached{function="nft_do_chain"} 1' && return 0
+		sleep 0.1
+	done
+	[ $NF_WARNED = 1 ] && return 0
+	NF_WARNED=1
+	echo "# WARNING: --collector.netfilter, but nft_do_chain is not probed after 5 s:" \
+		"$(echo "$body" | grep '^dropmon_netfilter_probe_attached' | tr '\n' ' ')"
+	grep -i 'netfilter\|fentry\|fexit\|nft_do_chain' "$TMP/dropmon.log" | head -n3 | sed 's/^/#   /'
+}
+
 start_mode() {
 	case $1 in
 	none) ;;
 	dropmon) start_dropmon ;;
+	dropmon-nf-on) start_dropmon --collector.netfilter && wait_nf_probe ;;
 	dropmon-nf-off) start_dropmon --no-collector.netfilter ;;
 	esac
 }
@@ -247,21 +276,27 @@ for m in "${MODES[@]}"; do
 		print "" }' "$TMP/$m"
 done
 
-# ns per run: bpf_stats costs a little itself, so it is measured on its own.
-start_dropmon
-ids=$(prog_ids "$DPID")
-[ -n "$ids" ] || { echo "dropmon holds no BPF program"; exit 1; }
+# ns per run: bpf_stats costs a little itself, so it is measured on its own,
+# one flood per dropmon mode. The programs are those whose fds (or links)
+# the process holds, read at each snapshot: a probe may attach late.
 snap() {
+	local ids
+	ids=$(prog_ids "$DPID")
+	[ -n "$ids" ] || { echo "dropmon holds no BPF program"; exit 1; }
 	bpftool prog show -j | jq -r --arg ids "$ids" '($ids | split("\n") | map(tonumber)) as $want |
 		.[] | select(.id as $i | $want | index($i)) | "\(.id) \(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' | sort -n
 }
-sysctl -qw kernel.bpf_stats_enabled=1
-snap >"$TMP/bpf0"
-measure
-snap >"$TMP/bpf1"
-sysctl -qw kernel.bpf_stats_enabled=0
-stop_dropmon
-echo "# dropmon's BPF programs with bpf_stats, one ${SECS}s flood: $(echo "$RES" | awk '{ print $1 }') pps received"
-printf '%-6s %-24s %12s %10s\n' id program runs ns/run
-awk 'NR == FNR { c[$1] = $3; t[$1] = $4; next } { r = $3 - c[$1]; ns = $4 - t[$1]
-	printf "%-6s %-24s %12d %10s\n", $1, $2, r, r ? sprintf("%.1f", ns / r) : "-" }' "$TMP/bpf0" "$TMP/bpf1"
+for m in "${MODES[@]}"; do
+	[ "$m" != none ] || continue
+	start_mode "$m"
+	sysctl -qw kernel.bpf_stats_enabled=1
+	snap >"$TMP/bpf0"
+	measure
+	snap >"$TMP/bpf1"
+	sysctl -qw kernel.bpf_stats_enabled=0
+	stop_mode "$m"
+	echo "# $m: its BPF programs with bpf_stats, one ${SECS}s flood, $(echo "$RES" | awk '{ print $4 }') packets accepted"
+	printf '%-6s %-24s %12s %10s\n' id program runs ns/run
+	awk 'NR == FNR { c[$1] = $3; t[$1] = $4; next } { r = $3 - c[$1]; ns = $4 - t[$1]
+		printf "%-6s %-24s %12d %10s\n", $1, $2, r, r ? sprintf("%.1f", ns / r) : "-" }' "$TMP/bpf0" "$TMP/bpf1"
+done
