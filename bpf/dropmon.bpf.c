@@ -563,10 +563,11 @@ int kfree_skb_raw(__u64 *ctx)
 }
 
 /* The verdict probes. Each is loaded in an instance of its own once its
- * function's module is there (nf_tables, ip_tables, ip6_tables), and costs
- * every packet through a table the trampoline and one compare: only a drop
- * verdict is looked into. Local flavours of the kernel's structs, relocated
- * by CO-RE against the module's BTF. */
+ * function's module is there (nf_tables, ip_tables, ip6_tables). Every
+ * packet through an nftables base chain pays both nft programs (a slot and
+ * a few stores, then a compare); through an x_tables table, a compare.
+ * Local flavours of the kernel's structs, relocated by CO-RE against the
+ * module's BTF. */
 #define NF_DROP 0
 #define NF_VERDICT_MASK 0xffu
 
@@ -574,13 +575,13 @@ struct nf_hook_state___dm {
 	u8 hook;
 } __attribute__((preserve_access_index));
 
-/* 5.16+: the hook state is a member of its own. */
+/* 6.x: the hook state is a member of its own. */
 struct nft_pktinfo___dm {
 	struct sk_buff *skb;
 	const struct nf_hook_state___dm *state;
 } __attribute__((preserve_access_index));
 
-/* Before: it is in the embedded xt_action_param. */
+/* Before (5.10): it is in the embedded xt_action_param. */
 struct xt_action_param___dm {
 	const struct nf_hook_state___dm *state;
 } __attribute__((preserve_access_index));

@@ -440,8 +440,10 @@ int loader_netfilter_poll(struct loader *l)
 		}
 		err = nf_attach(l, (enum loader_nf_probe)i);
 		if (err == -EPERM || err == -ENOTSUPP || err == -EOPNOTSUPP) {
-			/* The kernel's, not the function's: none will attach. */
-			pr_warn("this kernel does not allow BPF programs on function entry "
+			/* The kernel's, not the function's: none will attach.
+			 * Said once, and not as a warning: collect asks for
+			 * the probes on every kernel. */
+			pr_info("this kernel does not allow BPF programs on function entry "
 				"and exit (fentry/fexit on %s: %s): netfilter drops are counted "
 				"but not attributed to a chain\n",
 				nf_targets[i].function, strerror(-err));
