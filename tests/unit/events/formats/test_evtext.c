@@ -151,9 +151,101 @@ static void test_decode(void **state)
 	assert_true(r->mac);
 	assert_int_equal(r->caplen, 4);
 	assert_memory_equal(r->packet, "\x01\x02\x03\x04", 4);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	assert_string_equal(r->nf_table, "");
 	free(r);
 	free(ev);
 	ksyms_free(ks);
+}
+
+/* The verdict named: family and hook by nfnames.h, x_tables' chain from the
+ * hook, the kernel's names bounded (unterminated ones too) and cleaned. */
+static void test_decode_netfilter(void **state)
+{
+	struct evrecord_decoder d = { 0 };
+	struct drop_event *ev = calloc(1, sizeof(*ev));
+	struct evrecord *r = malloc(sizeof(*r));
+
+	(void)state;
+	assert_non_null(ev);
+	assert_non_null(r);
+	ev->nf_kind = DROPMON_NF_NFTABLES;
+	ev->nf_family = 1; /* NFPROTO_INET */
+	ev->nf_hook = 1;   /* NF_INET_LOCAL_IN */
+	snprintf(ev->nf_table, sizeof(ev->nf_table), "filter");
+	snprintf(ev->nf_chain, sizeof(ev->nf_chain), "input");
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NFTABLES);
+	assert_string_equal(r->nf_family, "inet");
+	assert_string_equal(r->nf_hook, "input");
+	assert_string_equal(r->nf_table, "filter");
+	assert_string_equal(r->nf_chain, "input");
+
+	/* Full arrays without a NUL: cut to what a record holds; controls. */
+	memset(ev->nf_table, 't', sizeof(ev->nf_table));
+	memset(ev->nf_chain, 'c', sizeof(ev->nf_chain));
+	ev->nf_table[0] = '\x1b';
+	ev->nf_chain[3] = '\n';
+	ev->nf_chain[4] = '\x7f';
+	ev->nf_family = 5; /* NFPROTO_NETDEV */
+	ev->nf_hook = 1;
+	evrecord_decode(r, ev, &d);
+	assert_string_equal(r->nf_family, "netdev");
+	assert_string_equal(r->nf_hook, "egress");
+	assert_int_equal(strlen(r->nf_table), DROPMON_NF_NAMSIZ - 1);
+	assert_int_equal(r->nf_table[0], '?');
+	assert_int_equal(strspn(r->nf_table + 1, "t"), DROPMON_NF_NAMSIZ - 2);
+	assert_int_equal(strlen(r->nf_chain), DROPMON_NF_NAMSIZ - 1);
+	assert_memory_equal(r->nf_chain, "ccc??ccc", 8);
+	assert_true(evrecord_nf_name_ok(r->nf_table, strlen(r->nf_table)));
+	assert_true(evrecord_nf_name_ok(r->nf_chain, strlen(r->nf_chain)));
+
+	/* Numbers without names stay numbers. */
+	ev->nf_family = 200;
+	ev->nf_hook = 9;
+	evrecord_decode(r, ev, &d);
+	assert_string_equal(r->nf_family, "200");
+	assert_string_equal(r->nf_hook, "9");
+
+	/* iptables-legacy: the built-in chain of the hook, whatever the chain
+	 * bytes hold. */
+	ev->nf_kind = DROPMON_NF_IPTABLES;
+	ev->nf_family = 2; /* NFPROTO_IPV4 */
+	ev->nf_hook = 2;   /* NF_INET_FORWARD */
+	snprintf(ev->nf_table, sizeof(ev->nf_table), "filter");
+	memset(ev->nf_chain, 0, sizeof(ev->nf_chain));
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_IPTABLES);
+	assert_string_equal(r->nf_family, "ip");
+	assert_string_equal(r->nf_table, "filter");
+	assert_string_equal(r->nf_chain, "FORWARD");
+	assert_string_equal(r->nf_hook, "forward");
+	ev->nf_kind = DROPMON_NF_IP6TABLES;
+	ev->nf_family = 10; /* NFPROTO_IPV6 */
+	ev->nf_hook = 4;
+	snprintf(ev->nf_chain, sizeof(ev->nf_chain), "junk");
+	evrecord_decode(r, ev, &d);
+	assert_string_equal(r->nf_family, "ip6");
+	assert_string_equal(r->nf_chain, "POSTROUTING");
+	assert_string_equal(r->nf_hook, "postrouting");
+
+	/* No verdict, or a kind this binary does not know: nothing of it. */
+	ev->nf_kind = DROPMON_NF_NONE;
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	assert_string_equal(r->nf_family, "");
+	assert_string_equal(r->nf_hook, "");
+	assert_string_equal(r->nf_table, "");
+	assert_string_equal(r->nf_chain, "");
+	ev->nf_kind = DROPMON_NF_KIND_MAX;
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	assert_string_equal(r->nf_table, "");
+	ev->nf_kind = 255;
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	free(r);
+	free(ev);
 }
 
 /* The tracing machinery above the freeing function is left out (the BPF
@@ -202,6 +294,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_decode_netfilter),
 		cmocka_unit_test(test_strip_tracing),
 	};
 
