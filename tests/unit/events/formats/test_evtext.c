@@ -113,6 +113,76 @@ static void test_format(void **state)
 	strbuf_free(&sb);
 }
 
+/* The verdict's line after the packet's, in the words of nft(8) and
+ * iptables(8); names from a file reach no terminal as controls. */
+static void test_format_netfilter(void **state)
+{
+	struct evtext_opts o = { .init_netns = 4026531840u };
+	struct strbuf sb = STRBUF_INIT;
+	struct evrecord r;
+
+	(void)state;
+	fill_record(&r);
+	snprintf(r.reason, sizeof(r.reason), "NETFILTER_DROP");
+	r.nframes = 1;
+	r.caplen = 0;
+	r.nf_kind = DROPMON_NF_NFTABLES;
+	snprintf(r.nf_family, sizeof(r.nf_family), "inet");
+	snprintf(r.nf_table, sizeof(r.nf_table), "filter");
+	snprintf(r.nf_chain, sizeof(r.nf_chain), "input");
+	snprintf(r.nf_hook, sizeof(r.nf_hook), "input");
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_string_equal(sb.buf,
+			    "4152973315243 [nc] 14839 [tp] skb:kfree_skb drop (NETFILTER_DROP)\n"
+			    "    kfree_skb_reason+0x8f\n"
+			    "  if 1 (lo) rxif 1 no packet data, len 60\n"
+			    "  netfilter: nftables table inet filter chain input hook input\n");
+
+	strbuf_reset(&sb);
+	r.nf_kind = DROPMON_NF_IPTABLES;
+	snprintf(r.nf_family, sizeof(r.nf_family), "ip");
+	snprintf(r.nf_chain, sizeof(r.nf_chain), "INPUT");
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_non_null(strstr(sb.buf, "len 60\n  netfilter: iptables-legacy table ip filter "
+				       "chain INPUT hook input\n"));
+	assert_null(strstr(sb.buf, "\n\n"));
+
+	strbuf_reset(&sb);
+	r.nf_kind = DROPMON_NF_IP6TABLES;
+	snprintf(r.nf_family, sizeof(r.nf_family), "ip6");
+	snprintf(r.nf_table, sizeof(r.nf_table), "raw");
+	snprintf(r.nf_chain, sizeof(r.nf_chain), "PREROUTING");
+	snprintf(r.nf_hook, sizeof(r.nf_hook), "prerouting");
+	assert_int_equal(evtext_put_netfilter(&sb, &r), 0);
+	assert_string_equal(sb.buf, "ip6tables-legacy table ip6 raw chain PREROUTING hook "
+				    "prerouting");
+
+	/* Names of a stored file: controls as '?', an empty one as "?". */
+	strbuf_reset(&sb);
+	r.nf_kind = DROPMON_NF_NFTABLES;
+	snprintf(r.nf_family, sizeof(r.nf_family), "7");
+	snprintf(r.nf_table, sizeof(r.nf_table), "t\x1b[2J\xc2\x9b");
+	r.nf_chain[0] = '\0';
+	snprintf(r.nf_hook, sizeof(r.nf_hook), "255");
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_non_null(
+	    strstr(sb.buf, "\n  netfilter: nftables table 7 t?[2J?? chain ? hook 255\n"));
+	assert_null(strchr(sb.buf, '\x1b'));
+
+	/* No verdict (or a kind this version does not know): no line. */
+	strbuf_reset(&sb);
+	r.nf_kind = DROPMON_NF_NONE;
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_null(strstr(sb.buf, "netfilter"));
+	r.nf_kind = DROPMON_NF_KIND_MAX;
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_null(strstr(sb.buf, "netfilter"));
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_put_netfilter(&sb, &r), 0);
+	assert_int_equal(sb.len, 0);
+	strbuf_free(&sb);
+}
+
 /* Decoding against the ksyms fixture: the dispatch frames on top are left
  * out, the rest symbolized, unknown addresses kept as numbers. */
 static void test_decode(void **state)
@@ -292,9 +362,8 @@ static void test_strip_tracing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_decode),
-		cmocka_unit_test(test_decode_netfilter),
+		cmocka_unit_test(test_format),	      cmocka_unit_test(test_format_netfilter),
+		cmocka_unit_test(test_decode),	      cmocka_unit_test(test_decode_netfilter),
 		cmocka_unit_test(test_strip_tracing),
 	};
 
