@@ -55,9 +55,9 @@ bool evrecord_nf_name_ok(const char *s, size_t n)
 	return true;
 }
 
-/* The kernel's names are anyone's (nft(8) quotes what it would not take):
- * no control characters in a record, so that every one dropmon writes
- * reads back. */
+/* The kernel takes any bytes for a table's or chain's name over netlink:
+ * none that could steer a terminal go into a record, and so every record
+ * dropmon writes reads back (evjson refuses them). */
 static void nf_name_clean(char *s)
 {
 	for (; *s; s++)
