@@ -10,6 +10,7 @@
 #include "ksyms.h"
 #include "log.h"
 #include "monotonic.h"
+#include "nfnames.h"
 #include "reasons.h"
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -39,6 +40,51 @@ static void symbolize(char *buf, size_t size, struct ksyms *ks, uint64_t addr)
 			 sym->module);
 	else
 		snprintf(buf, size, "%s+0x%" PRIx64, sym->name, addr - sym->addr);
+}
+
+static bool is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+bool evrecord_nf_name_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (is_control((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* The kernel takes any bytes for a table's or chain's name over netlink:
+ * none that could steer a terminal go into a record, and so every record
+ * dropmon writes reads back (evjson refuses them). */
+static void nf_name_clean(char *s)
+{
+	for (; *s; s++)
+		if (is_control((unsigned char)*s))
+			*s = '?';
+}
+
+static void decode_netfilter(struct evrecord *r, const struct drop_event *ev)
+{
+	char buf[NFNAMES_SIZE];
+	size_t n;
+
+	if (ev->nf_kind == DROPMON_NF_NONE || ev->nf_kind >= DROPMON_NF_KIND_MAX)
+		return;
+	r->nf_kind = ev->nf_kind;
+	snprintf(r->nf_family, sizeof(r->nf_family), "%s", nfnames_family(ev->nf_family, buf));
+	snprintf(r->nf_hook, sizeof(r->nf_hook), "%s",
+		 nfnames_hook(ev->nf_family, ev->nf_hook, buf));
+	n = strnlen(ev->nf_table, sizeof(ev->nf_table));
+	if (n >= sizeof(r->nf_table))
+		n = sizeof(r->nf_table) - 1;
+	memcpy(r->nf_table, ev->nf_table, n);
+	r->nf_table[n] = '\0';
+	nfnames_chain(ev->nf_kind, ev->nf_hook, ev->nf_chain, sizeof(ev->nf_chain), r->nf_chain,
+		      sizeof(r->nf_chain));
+	nf_name_clean(r->nf_table);
+	nf_name_clean(r->nf_chain);
 }
 
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
@@ -82,6 +128,7 @@ void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 	r->caplen = ev->caplen <= DROPMON_PKT_BYTES ? ev->caplen : DROPMON_PKT_BYTES;
 	memcpy(r->packet, ev->data, r->caplen);
 	r->frame_len = ev->frame_len > r->caplen ? ev->frame_len : r->caplen;
+	decode_netfilter(r, ev);
 }
 
 #define MODULES_CHECK_S 5

@@ -6,10 +6,12 @@
 #define DROPMON_EVRECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dropmon.h"
 #include "ksyms.h"
+#include "nfnames.h"
 
 #define EVRECORD_NAME_MAX 96   /* reason names, "subsys/REASON" included */
 #define EVRECORD_FRAME_MAX 160 /* "symbol+0xoff [module]" */
@@ -36,6 +38,18 @@ struct evrecord {
 	uint16_t l3_proto;  /* host order */
 	bool mac;	    /* packet starts at an Ethernet header */
 	uint16_t caplen;    /* bytes of packet */
+	/* The netfilter verdict of a NETFILTER_DROP, named: nf_kind is an enum
+	 * dropmon_nf_kind, DROPMON_NF_NONE (and the rest "") when no chain was
+	 * seen to decide. family and hook as nfnames.h names them (a number
+	 * without a name as the number); chain is the nftables base chain or
+	 * x_tables' built-in chain of the hook ("INPUT"). Table and chain are
+	 * the kernel's names, cut to DROPMON_NF_NAMSIZ - 1 bytes, with control
+	 * characters replaced by '?' (see evrecord_nf_name_ok()). */
+	uint8_t nf_kind;
+	char nf_family[NFNAMES_SIZE];
+	char nf_hook[NFNAMES_SIZE];
+	char nf_table[DROPMON_NF_NAMSIZ];
+	char nf_chain[DROPMON_NF_NAMSIZ];
 	uint8_t packet[DROPMON_PKT_BYTES];
 };
 
@@ -51,9 +65,15 @@ struct evrecord_decoder {
 
 /* Fills r from a kernel event: names the reason, symbolizes the location
  * and the stack (leaving out the tracing machinery's own frames on top),
- * converts the time. ev must have been bounded (ringbuf.c does). */
+ * converts the time, names the netfilter verdict (a kind this binary does
+ * not know is taken as none). ev must have been bounded (ringbuf.c does);
+ * its netfilter names need not be terminated. */
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 		     const struct evrecord_decoder *d);
+/* Whether s[0..n) is fit to be a netfilter table or chain name in a
+ * record: no control character (a byte below 0x20, 0x7f). The decoder
+ * makes every kernel name so; a reader of stored files refuses others. */
+bool evrecord_nf_name_ok(const char *s, size_t n);
 /* Loads d->syms from its paths (ksyms_live_load(), now being monotonic_s()).
  * Returns 0 or a negative errno (d->syms.ks stays NULL). */
 int evrecord_decoder_load_ksyms(struct evrecord_decoder *d);

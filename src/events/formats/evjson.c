@@ -14,6 +14,7 @@
 #include <json-c/json_tokener.h>
 
 #include "evjson.h"
+#include "nfnames.h"
 #include "parse.h"
 
 /* Levels of values below the line's object: 32 of containers, or 31 of
@@ -24,8 +25,9 @@
  * per MiB. */
 #define EVJSON_MAX_CONTAINERS 1024
 /* Values in a line (counted by their commas): a scalar costs json-c some
- * 40 bytes, so a MiB of "0," would take 40 MB. Our writer puts 21 fields
- * and a stack of at most DROPMON_STACK_DEPTH frames in a line. */
+ * 40 bytes, so a MiB of "0," would take 40 MB. Our writer puts 22 fields,
+ * a stack of at most DROPMON_STACK_DEPTH frames and the 5 of netfilter in
+ * a line. */
 #define EVJSON_MAX_VALUES 4096
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -113,10 +115,28 @@ static void put_wall_time(struct strbuf *out, int64_t wall_ns)
 		      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
 }
 
+/* The five keys in their documented order. */
+static void put_netfilter(struct strbuf *out, const struct evrecord *r, const char *kind)
+{
+	put_key(out, "netfilter");
+	strbuf_puts(out, "{\"kind\":");
+	put_string(out, kind, strlen(kind));
+	strbuf_puts(out, ",\"family\":");
+	put_string(out, r->nf_family, sizeof(r->nf_family));
+	strbuf_puts(out, ",\"table\":");
+	put_string(out, r->nf_table, sizeof(r->nf_table));
+	strbuf_puts(out, ",\"chain\":");
+	put_string(out, r->nf_chain, sizeof(r->nf_chain));
+	strbuf_puts(out, ",\"hook\":");
+	put_string(out, r->nf_hook, sizeof(r->nf_hook));
+	strbuf_putc(out, '}');
+}
+
 int evjson_write(struct strbuf *out, const struct evrecord *r)
 {
 	uint32_t nframes = r->nframes < DROPMON_STACK_DEPTH ? r->nframes : DROPMON_STACK_DEPTH;
 	size_t caplen = r->caplen < DROPMON_PKT_BYTES ? r->caplen : DROPMON_PKT_BYTES;
+	const char *nf_kind = nfnames_kind(r->nf_kind); /* "": no verdict */
 	uint32_t i;
 
 	strbuf_puts(out, "{\"v\":");
@@ -144,6 +164,8 @@ int evjson_write(struct strbuf *out, const struct evrecord *r)
 		put_string(out, r->frames[i], sizeof(r->frames[i]));
 	}
 	strbuf_putc(out, ']');
+	if (nf_kind[0])
+		put_netfilter(out, r, nf_kind);
 	put_u64_field(out, "ifindex", r->ifindex);
 	put_key(out, "dev");
 	put_string(out, r->dev, sizeof(r->dev));
@@ -178,6 +200,7 @@ enum field_kind {
 	FK_STACK,
 	FK_PACKET_START,
 	FK_PACKET,
+	FK_NETFILTER,
 };
 
 struct field {
@@ -215,6 +238,7 @@ enum {
 	F_LOCATION,
 	F_FUNCTION,
 	F_STACK,
+	F_NETFILTER,
 	F_IFINDEX,
 	F_DEV,
 	F_RX_IFINDEX,
@@ -240,6 +264,7 @@ static const struct field fields[F_COUNT] = {
 	[F_LOCATION] = FIELD("location", FK_LOCATION, location),
 	[F_FUNCTION] = FIELD("function", FK_STRING, function),
 	[F_STACK] = FIELD("stack", FK_STACK, frames),
+	[F_NETFILTER] = FIELD_SPECIAL("netfilter", FK_NETFILTER),
 	[F_IFINDEX] = FIELD("ifindex", FK_UINT, ifindex),
 	[F_DEV] = FIELD("dev", FK_STRING, dev),
 	[F_RX_IFINDEX] = FIELD("rx_ifindex", FK_UINT, rx_ifindex),
@@ -551,6 +576,96 @@ static int read_stack(struct pctx *c, const struct field *f, json_object *v, str
 	return 0;
 }
 
+/* The string members of "netfilter"; family and hook are tokens. */
+struct nf_member {
+	const char *key;
+	size_t off, size;
+	bool token;
+	const char *missing, *type, *toolong, *bad;
+};
+
+#define NF_WHY(k)                                                                                  \
+	.missing = "missing field \"netfilter." k "\"",                                            \
+	.type = "field \"netfilter." k "\" has the wrong type",                                    \
+	.toolong = "field \"netfilter." k "\" too long"
+#define NF_MEMBER(k, m, tok, why)                                                                  \
+	{                                                                                          \
+		.key = k, .off = offsetof(struct evrecord, m),                                     \
+		.size = sizeof(((struct evrecord *)0)->m), .token = tok, NF_WHY(k), .bad = why     \
+	}
+
+static const struct nf_member nf_members[] = {
+	NF_MEMBER("family", nf_family, true, "bad netfilter.family"),
+	NF_MEMBER("table", nf_table, false, "control character in netfilter.table"),
+	NF_MEMBER("chain", nf_chain, false, "control character in netfilter.chain"),
+	NF_MEMBER("hook", nf_hook, true, "bad netfilter.hook"),
+};
+
+/* What nfnames.h writes for a family or hook: a name or a number. Not the
+ * names themselves, so that a newer version may name more of them. */
+static bool is_token(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !is_digit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static int read_nf_member(struct pctx *c, const struct nf_member *m, json_object *obj,
+			  struct evrecord *r)
+{
+	json_object *v;
+	const char *s;
+	size_t n;
+
+	if (!json_object_object_get_ex(obj, m->key, &v))
+		return fail(c, m->missing);
+	if (!json_object_is_type(v, json_type_string))
+		return fail(c, m->type);
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	if (memchr(s, '\0', n)) /* as in get_string() */
+		return fail(c, "bad string escape");
+	if (n >= m->size)
+		return fail(c, m->toolong);
+	if (m->token ? !is_token(s, n) : !evrecord_nf_name_ok(s, n))
+		return fail(c, m->bad);
+	memset((char *)r + m->off, 0, m->size);
+	memcpy((char *)r + m->off, s, n);
+	return 0;
+}
+
+/* Strict, for the names reach terminals and pcapng comments: a known kind,
+ * every member there, bounded and free of control characters. */
+static int read_netfilter(struct pctx *c, const struct field *f, json_object *v, struct evrecord *r)
+{
+	json_object *kind;
+	const char *s;
+	uint8_t k;
+	size_t i;
+
+	if (!json_object_is_type(v, json_type_object))
+		return fail(c, f->type);
+	if (!json_object_object_get_ex(v, "kind", &kind))
+		return fail(c, "missing field \"netfilter.kind\"");
+	if (!json_object_is_type(kind, json_type_string))
+		return fail(c, "field \"netfilter.kind\" has the wrong type");
+	s = json_object_get_string(kind);
+	for (k = DROPMON_NF_NONE + 1; k < DROPMON_NF_KIND_MAX; k++)
+		if (strcmp(s, nfnames_kind(k)) == 0 &&
+		    strlen(s) == (size_t)json_object_get_string_len(kind))
+			break;
+	if (k == DROPMON_NF_KIND_MAX)
+		return fail(c, "unknown netfilter.kind");
+	for (i = 0; i < sizeof(nf_members) / sizeof(nf_members[0]); i++)
+		if (read_nf_member(c, &nf_members[i], v, r))
+			return -EINVAL;
+	r->nf_kind = k;
+	return 0;
+}
+
 static int read_packet(struct pctx *c, const struct field *f, json_object *v, struct evrecord *r)
 {
 	const char *hex;
@@ -612,6 +727,8 @@ static int read_field(struct pctx *c, const struct field *f, json_object *v, str
 		return read_stack(c, f, v, r);
 	case FK_PACKET:
 		return read_packet(c, f, v, r);
+	case FK_NETFILTER:
+		return read_netfilter(c, f, v, r);
 	default:
 		break;
 	}

@@ -28,6 +28,24 @@
  *   function      string, symbol of location, "" if unknown
  *   stack         array of strings, "symbol+0xoff [module]", innermost first,
  *                 at most DROPMON_STACK_DEPTH
+ *   netfilter     object, the netfilter verdict of a NETFILTER_DROP; only
+ *                 when a table's chain was seen to return it (absent in
+ *                 older files and for every other drop). Its keys, in this
+ *                 order, all required (unknown ones are skipped):
+ *                   kind    "nftables", "iptables-legacy" or
+ *                           "ip6tables-legacy"
+ *                   family  the table's family as nft(8) names it ("ip",
+ *                           "ip6", "inet", "arp", "bridge", "netdev"), or
+ *                           the number; 1 to NFNAMES_SIZE - 1 bytes of
+ *                           [a-z0-9]
+ *                   table   the table's name ("filter")
+ *                   chain   nftables' base chain as named in its table, or
+ *                           for the legacy kinds the built-in chain of the
+ *                           hook ("INPUT")
+ *                   hook    the chain's hook ("input"), or the number; as
+ *                           family
+ *                 table and chain: at most DROPMON_NF_NAMSIZ - 1 bytes (the
+ *                 kernel's names are cut there), no control characters
  *   ifindex       integer, skb->dev's ifindex, else skb->skb_iif; 0: none
  *   dev           string, the device's name, "" without one
  *   rx_ifindex    integer, where the packet came in, 0 if it did not
@@ -43,8 +61,9 @@
  *   packet        string, lowercase hex of the first bytes of the packet, at
  *                 most DROPMON_PKT_BYTES of them; "" when none were captured
  *
- * Strings are JSON-escaped, but bytes >= 0x80 are copied as they are: comm
- * and dev may hold any bytes, so a line is not always valid UTF-8.
+ * Strings are JSON-escaped, but bytes >= 0x80 are copied as they are: comm,
+ * dev and the netfilter names may hold any bytes, so a line is not always
+ * valid UTF-8.
  */
 #define EVJSON_VERSION 1
 

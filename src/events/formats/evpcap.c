@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Drop events into pcapng: link type from where the bytes start, original
- * length from frame_len, and the reason, function, netns and task as the
- * packet comment. */
+ * length from frame_len, and the reason, function, netns, task and the
+ * netfilter verdict as the packet comment. */
 #include <errno.h>
 #include <inttypes.h>
 
 #include "evpcap.h"
+#include "evtext.h"
+#include "nfnames.h"
 
 int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf *scratch)
 {
@@ -26,6 +28,10 @@ int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf 
 	strbuf_printf(scratch, "; netns %" PRIu32 "; task ", r->netns);
 	strbuf_put_printable(scratch, r->comm);
 	strbuf_printf(scratch, " %" PRIu32, r->tgid);
+	if (nfnames_kind(r->nf_kind)[0]) { /* as in the text: one shape to read */
+		strbuf_puts(scratch, "; netfilter ");
+		evtext_put_netfilter(scratch, r);
+	}
 	if (scratch->err)
 		return scratch->err;
 	return pcapng_packet(w, iface, ts, r->packet, r->caplen, r->frame_len, scratch->buf);

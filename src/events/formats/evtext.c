@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "evtext.h"
+#include "nfnames.h"
 #include "pktsum.h"
 
 static void put_time(struct strbuf *out, const struct evrecord *r, const struct evtext_opts *o)
@@ -21,6 +22,30 @@ static void put_time(struct strbuf *out, const struct evrecord *r, const struct 
 		}
 	}
 	strbuf_put_u64(out, r->time_ns);
+}
+
+/* Names from a stored file are anyone's: no terminal controls. */
+static void put_name(struct strbuf *out, const char *s)
+{
+	strbuf_put_printable(out, s[0] ? s : "?");
+}
+
+int evtext_put_netfilter(struct strbuf *out, const struct evrecord *r)
+{
+	const char *kind = nfnames_kind(r->nf_kind);
+
+	if (!kind[0])
+		return out->err;
+	strbuf_puts(out, kind);
+	strbuf_puts(out, " table ");
+	put_name(out, r->nf_family);
+	strbuf_putc(out, ' ');
+	put_name(out, r->nf_table);
+	strbuf_puts(out, " chain ");
+	put_name(out, r->nf_chain);
+	strbuf_puts(out, " hook ");
+	put_name(out, r->nf_hook);
+	return out->err;
 }
 
 int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evtext_opts *o)
@@ -63,5 +88,10 @@ int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evt
 	if (r->netns && r->netns != o->init_netns)
 		strbuf_printf(out, " netns %" PRIu32, r->netns);
 	strbuf_putc(out, '\n');
+	if (nfnames_kind(r->nf_kind)[0]) {
+		strbuf_puts(out, "  netfilter: ");
+		evtext_put_netfilter(out, r);
+		strbuf_putc(out, '\n');
+	}
 	return out->err;
 }

@@ -19,7 +19,15 @@ struct evtext_opts {
  *       <symbol>+0x<offset>           one per frame, innermost first
  *       ...
  *     if <ifindex> (<dev>) rxif <rx ifindex> <packet summary>[ netns <inode>]
+ *     netfilter: <verdict>            only for a drop with a verdict
  * Returns 0 or out's error. */
 int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evtext_opts *o);
+/* Appends r's netfilter verdict, nothing for a record without one:
+ *   <kind> table <family> <table> chain <chain> hook <hook>
+ * ("nftables table inet filter chain input hook input", "iptables-legacy
+ * table ip filter chain INPUT hook input"), as nft(8) names a table by
+ * family and name; "?" for an empty name, control characters as '?'.
+ * Returns 0 or out's error. */
+int evtext_put_netfilter(struct strbuf *out, const struct evrecord *r);
 
 #endif

@@ -114,6 +114,13 @@ static void fill_full(struct evrecord *r)
 	r->caplen = DROPMON_PKT_BYTES;
 	for (i = 0; i < DROPMON_PKT_BYTES; i++)
 		r->packet[i] = (uint8_t)(i * 7 + 3);
+	/* The longest names, with what JSON escapes and bytes >= 0x80. */
+	r->nf_kind = DROPMON_NF_IP6TABLES;
+	memset(r->nf_family, '9', sizeof(r->nf_family) - 1);
+	memset(r->nf_hook, 'z', sizeof(r->nf_hook) - 1);
+	memset(r->nf_table, 't', sizeof(r->nf_table) - 1);
+	memcpy(r->nf_table, "a\"b\\c\xff\xc3\xa9 /", 10);
+	memset(r->nf_chain, 'C', sizeof(r->nf_chain) - 1);
 }
 
 #define assert_field_equal(a, b, m) assert_memory_equal(&(a)->m, &(b)->m, sizeof((a)->m))
@@ -142,6 +149,11 @@ static void assert_records_equal(const struct evrecord *a, const struct evrecord
 	assert_field_equal(a, b, mac);
 	assert_field_equal(a, b, caplen);
 	assert_field_equal(a, b, packet);
+	assert_field_equal(a, b, nf_kind);
+	assert_field_equal(a, b, nf_family);
+	assert_field_equal(a, b, nf_hook);
+	assert_field_equal(a, b, nf_table);
+	assert_field_equal(a, b, nf_chain);
 }
 
 static void round_trip(const struct evrecord *in)
@@ -183,6 +195,20 @@ static void test_round_trip(void **state)
 
 	memset(r, 0, sizeof(*r));
 	round_trip(r);
+
+	/* Each kind; the fewest bytes of names. */
+	for (uint8_t k = DROPMON_NF_NFTABLES; k < DROPMON_NF_KIND_MAX; k++) {
+		fill_full(r);
+		r->nf_kind = k;
+		round_trip(r);
+		memset(r->nf_family, 0, sizeof(r->nf_family));
+		memset(r->nf_hook, 0, sizeof(r->nf_hook));
+		memset(r->nf_table, 0, sizeof(r->nf_table));
+		memset(r->nf_chain, 0, sizeof(r->nf_chain));
+		r->nf_family[0] = '0';
+		r->nf_hook[0] = 'a';
+		round_trip(r);
+	}
 	free(r);
 }
 
@@ -224,6 +250,45 @@ static void test_exact_output(void **state)
 	    "\"dev\":\"lo\",\"rx_ifindex\":1,\"netns\":4026532245,\"len\":40,\"frame_len\":54,"
 	    "\"l3_proto\":34525,"
 	    "\"packet_start\":\"mac\",\"packet\":\"deadbeef\"}\n");
+
+	/* A verdict: its object after the stack. */
+	strbuf_reset(&sb);
+	strcpy(r->reason, "NETFILTER_DROP");
+	r->reason_code = 8;
+	r->nframes = 1;
+	strcpy(r->frames[0], "nf_hook_slow+0x91");
+	r->nf_kind = DROPMON_NF_NFTABLES;
+	strcpy(r->nf_family, "inet");
+	strcpy(r->nf_table, "filter");
+	strcpy(r->nf_chain, "input");
+	strcpy(r->nf_hook, "input");
+	r->caplen = 0;
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_string_equal(
+	    sb.buf,
+	    "{\"v\":1,\"time_ns\":4719317767760,\"wall_time\":\"2026-11-26T06:21:12.123456789Z\","
+	    "\"cpu\":0,\"pid\":17464,\"tgid\":17464,\"comm\":\"dropgen\","
+	    "\"reason\":\"NETFILTER_DROP\",\"reason_code\":8,\"location\":\"0xffffffff81c8a3af\","
+	    "\"function\":\"tcp_v6_rcv\",\"stack\":[\"nf_hook_slow+0x91\"],"
+	    "\"netfilter\":{\"kind\":\"nftables\",\"family\":\"inet\",\"table\":\"filter\","
+	    "\"chain\":\"input\",\"hook\":\"input\"},"
+	    "\"ifindex\":1,\"dev\":\"lo\",\"rx_ifindex\":1,\"netns\":4026532245,\"len\":40,"
+	    "\"frame_len\":54,\"l3_proto\":34525,\"packet_start\":\"mac\",\"packet\":\"\"}\n");
+	/* The legacy kinds' words; a kind without a name is no verdict. */
+	r->nf_kind = DROPMON_NF_IPTABLES;
+	strbuf_reset(&sb);
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_non_null(strstr(sb.buf, ",\"netfilter\":{\"kind\":\"iptables-legacy\","));
+	r->nf_kind = DROPMON_NF_IP6TABLES;
+	strbuf_reset(&sb);
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_non_null(strstr(sb.buf, ",\"netfilter\":{\"kind\":\"ip6tables-legacy\","));
+	r->nf_kind = DROPMON_NF_KIND_MAX;
+	strbuf_reset(&sb);
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_null(strstr(sb.buf, "netfilter"));
+	strbuf_reset(&sb);
+	assert_int_equal(evjson_write(&sb, r), 0);
 
 	/* Appends; no wall_time when unknown; escapes. */
 	memset(r, 0, sizeof(*r));
@@ -348,6 +413,203 @@ static void test_hand_written(void **state)
 	expect_ok_extra(",\"wall_time\":\"1677-09-21T00:12:43.145224192Z\"", r);
 	assert_int_equal(r->wall_ns, INT64_MIN);
 	free(r);
+}
+
+#define NF_OK "\"kind\":\"nftables\",\"family\":\"inet\",\"table\":\"filter\","
+#define NF_OK_CHAIN "\"chain\":\"input\",\"hook\":\"input\""
+
+/* The netfilter object as other tools may write it: any order, spacing,
+ * escapes, unknown members of any type; bounds of each name. Files without
+ * it have no verdict. */
+static void test_netfilter(void **state)
+{
+	struct evrecord *r = rec_new();
+	char s[512];
+
+	(void)state;
+	expect_ok_extra(",\"netfilter\":{" NF_OK NF_OK_CHAIN "}", r);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NFTABLES);
+	assert_string_equal(r->nf_family, "inet");
+	assert_string_equal(r->nf_table, "filter");
+	assert_string_equal(r->nf_chain, "input");
+	assert_string_equal(r->nf_hook, "input");
+
+	expect_ok_extra(",\"netfilter\" : { \"hook\":\"prerouting\", \"x\":{\"y\":[1,null]},"
+			"\"chain\":\"PREROUTING\",\"t\\u0061ble\":\"r\\u0061w\\u00e9\","
+			"\"family\":\"ip6\",\"kind\":\"ip6tables-legacy\",\"z\":1.5 }",
+			r);
+	assert_int_equal(r->nf_kind, DROPMON_NF_IP6TABLES);
+	assert_string_equal(r->nf_family, "ip6");
+	assert_string_equal(r->nf_table, "raw\xc3\xa9");
+	assert_string_equal(r->nf_chain, "PREROUTING");
+	assert_string_equal(r->nf_hook, "prerouting");
+
+	/* Numbers for unnamed families and hooks; names nfnames.h may gain;
+	 * empty table and chain; spaces, quotes, bytes >= 0x80 in names. */
+	expect_ok_extra(",\"netfilter\":{\"kind\":\"iptables-legacy\",\"family\":\"255\","
+			"\"table\":\"\",\"chain\":\"\",\"hook\":\"newhook2\"}",
+			r);
+	assert_int_equal(r->nf_kind, DROPMON_NF_IPTABLES);
+	assert_string_equal(r->nf_family, "255");
+	assert_string_equal(r->nf_table, "");
+	assert_string_equal(r->nf_chain, "");
+	assert_string_equal(r->nf_hook, "newhook2");
+	expect_ok_extra(
+	    ",\"netfilter\":{" NF_OK "\"chain\":\"a b\\\"\\\\\xff\",\"hook\":\"input\"}", r);
+	assert_string_equal(r->nf_chain, "a b\"\\\xff");
+
+	/* The longest names that fit. */
+	snprintf(s, sizeof(s),
+		 ",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"%0*d\",\"table\":\"%0*d\","
+		 "\"chain\":\"%0*d\",\"hook\":\"%0*d\"}",
+		 NFNAMES_SIZE - 1, 1, DROPMON_NF_NAMSIZ - 1, 2, DROPMON_NF_NAMSIZ - 1, 3,
+		 NFNAMES_SIZE - 1, 4);
+	expect_ok_extra(s, r);
+	assert_int_equal(strlen(r->nf_family), NFNAMES_SIZE - 1);
+	assert_int_equal(strlen(r->nf_table), DROPMON_NF_NAMSIZ - 1);
+	assert_int_equal(strlen(r->nf_chain), DROPMON_NF_NAMSIZ - 1);
+	assert_int_equal(strlen(r->nf_hook), NFNAMES_SIZE - 1);
+
+	/* Duplicates: the last object wins, whole. */
+	expect_ok_extra(
+	    ",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"bridge\","
+	    "\"table\":\"long table name\",\"chain\":\"long chain name\","
+	    "\"hook\":\"postrouting\"},\"netfilter\":{\"kind\":\"iptables-legacy\","
+	    "\"family\":\"ip\",\"table\":\"nat\",\"chain\":\"OUTPUT\",\"hook\":\"output\"}",
+	    r);
+	assert_int_equal(r->nf_kind, DROPMON_NF_IPTABLES);
+	assert_memory_equal(r->nf_family, "ip\0\0\0\0\0\0\0\0\0\0\0\0\0\0", NFNAMES_SIZE);
+	assert_memory_equal(r->nf_table, "nat\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	assert_memory_equal(r->nf_chain, "OUTPUT\0\0\0\0\0\0\0\0\0\0", 16);
+
+	/* Older files, and lines of events without a verdict. */
+	expect_ok_extra("", r);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	assert_string_equal(r->nf_table, "");
+	expect_ok("{\"v\":1,\"time_ns\":1,\"reason\":\"NETFILTER_DROP\",\"reason_code\":8,"
+		  "\"stack\":[],\"ifindex\":0}",
+		  r);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	free(r);
+}
+
+/* Each way the netfilter object can be wrong, with its reason. */
+static void test_netfilter_errors(void **state)
+{
+	char s[512];
+
+	(void)state;
+	expect_error_extra(",\"netfilter\":null", "field \"netfilter\" has the wrong type");
+	expect_error_extra(",\"netfilter\":\"nftables\"", "field \"netfilter\" has the wrong type");
+	expect_error_extra(",\"netfilter\":[]", "field \"netfilter\" has the wrong type");
+	expect_error_extra(",\"netfilter\":1", "field \"netfilter\" has the wrong type");
+
+	/* kind */
+	expect_error_extra(",\"netfilter\":{}", "missing field \"netfilter.kind\"");
+	expect_error_extra(",\"netfilter\":{\"family\":\"inet\",\"table\":\"filter\"," NF_OK_CHAIN
+			   "}",
+			   "missing field \"netfilter.kind\"");
+	expect_error_extra(",\"netfilter\":{\"kind\":1}",
+			   "field \"netfilter.kind\" has the wrong type");
+	expect_error_extra(",\"netfilter\":{\"kind\":null}",
+			   "field \"netfilter.kind\" has the wrong type");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"\"}", "unknown netfilter.kind");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"iptables\"}", "unknown netfilter.kind");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"NFTABLES\"}", "unknown netfilter.kind");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"nftables \"}", "unknown netfilter.kind");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"ebtables\"}", "unknown netfilter.kind");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"nftables\\u0000\"}", "bad string escape");
+
+	/* every member there */
+	expect_error_extra(",\"netfilter\":{\"kind\":\"nftables\",\"table\":\"filter\"," NF_OK_CHAIN
+			   "}",
+			   "missing field \"netfilter.family\"");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"inet\"," NF_OK_CHAIN
+			   "}",
+			   "missing field \"netfilter.table\"");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"hook\":\"input\"}",
+			   "missing field \"netfilter.chain\"");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\"input\"}",
+			   "missing field \"netfilter.hook\"");
+
+	/* types */
+	expect_error_extra(
+	    ",\"netfilter\":{\"kind\":\"nftables\",\"family\":1,\"table\":\"f\"," NF_OK_CHAIN "}",
+	    "field \"netfilter.family\" has the wrong type");
+	expect_error_extra(
+	    ",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"inet\",\"table\":[]," NF_OK_CHAIN
+	    "}",
+	    "field \"netfilter.table\" has the wrong type");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":null,\"hook\":\"input\"}",
+			   "field \"netfilter.chain\" has the wrong type");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\"input\",\"hook\":1}",
+			   "field \"netfilter.hook\" has the wrong type");
+
+	/* family and hook: a name or a number, lowercase, not empty */
+	expect_error_extra(
+	    ",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"\",\"table\":\"f\"," NF_OK_CHAIN
+	    "}",
+	    "bad netfilter.family");
+	expect_error_extra(
+	    ",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"INET\",\"table\":\"f\"," NF_OK_CHAIN
+	    "}",
+	    "bad netfilter.family");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"in et\","
+			   "\"table\":\"f\"," NF_OK_CHAIN "}",
+			   "bad netfilter.family");
+	expect_error_extra(
+	    ",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"-1\",\"table\":\"f\"," NF_OK_CHAIN
+	    "}",
+	    "bad netfilter.family");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\"input\",\"hook\":\"\"}",
+			   "bad netfilter.hook");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\"input\",\"hook\":\"in\\nput\"}",
+			   "bad netfilter.hook");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\"input\",\"hook\":\"\xc3\xa9\"}",
+			   "bad netfilter.hook");
+
+	/* table and chain: no control characters, raw or escaped */
+	expect_error_extra(",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"inet\","
+			   "\"table\":\"a\\u001b[2J\"," NF_OK_CHAIN "}",
+			   "control character in netfilter.table");
+	expect_error_extra(",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"inet\","
+			   "\"table\":\"a\tb\"," NF_OK_CHAIN "}",
+			   "control character in netfilter.table");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\"in\\u007f\",\"hook\":\"input\"}",
+			   "control character in netfilter.chain");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\"\\n\",\"hook\":\"input\"}",
+			   "control character in netfilter.chain");
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\"a\\u0000\",\"hook\":\"input\"}",
+			   "bad string escape");
+
+	/* too long, by one byte */
+	snprintf(
+	    s, sizeof(s),
+	    ",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"%0*d\",\"table\":\"f\"," NF_OK_CHAIN
+	    "}",
+	    NFNAMES_SIZE, 1);
+	expect_error_extra(s, "field \"netfilter.family\" too long");
+	snprintf(s, sizeof(s),
+		 ",\"netfilter\":{\"kind\":\"nftables\",\"family\":\"inet\",\"table\":\"%0*"
+		 "d\"," NF_OK_CHAIN "}",
+		 DROPMON_NF_NAMSIZ, 2);
+	expect_error_extra(s, "field \"netfilter.table\" too long");
+	snprintf(s, sizeof(s), ",\"netfilter\":{" NF_OK "\"chain\":\"%0*d\",\"hook\":\"input\"}",
+		 DROPMON_NF_NAMSIZ, 3);
+	expect_error_extra(s, "field \"netfilter.chain\" too long");
+	snprintf(s, sizeof(s), ",\"netfilter\":{" NF_OK "\"chain\":\"input\",\"hook\":\"%0*d\"}",
+		 NFNAMES_SIZE, 4);
+	expect_error_extra(s, "field \"netfilter.hook\" too long");
+	/* 16 two-byte characters are 32 bytes: too long. */
+	expect_error_extra(",\"netfilter\":{" NF_OK "\"chain\":\""
+			   "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
+			   "\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\","
+			   "\"hook\":\"input\"}",
+			   "field \"netfilter.chain\" too long");
+
+	/* Duplicates: the last object is checked. */
+	expect_error_extra(",\"netfilter\":{" NF_OK NF_OK_CHAIN "},\"netfilter\":{}",
+			   "missing field \"netfilter.kind\"");
 }
 
 /* Files written before frame_len: it is derived, as those versions did
@@ -876,12 +1138,19 @@ static void test_mutations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_exact_output),
-		cmocka_unit_test(test_hand_written), cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_nesting),	     cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_mutations),    cmocka_unit_test(test_frame_len_of_old_files),
-		cmocka_unit_test(test_jsonc_edges),  cmocka_unit_test(test_containers),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_exact_output),
+		cmocka_unit_test(test_hand_written),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_nesting),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_frame_len_of_old_files),
+		cmocka_unit_test(test_jsonc_edges),
+		cmocka_unit_test(test_containers),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_netfilter),
+		cmocka_unit_test(test_netfilter_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,6 +113,76 @@ static void test_format(void **state)
 	strbuf_free(&sb);
 }
 
+/* The verdict's line after the packet's, in the words of nft(8) and
+ * iptables(8); names from a file reach no terminal as controls. */
+static void test_format_netfilter(void **state)
+{
+	struct evtext_opts o = { .init_netns = 4026531840u };
+	struct strbuf sb = STRBUF_INIT;
+	struct evrecord r;
+
+	(void)state;
+	fill_record(&r);
+	snprintf(r.reason, sizeof(r.reason), "NETFILTER_DROP");
+	r.nframes = 1;
+	r.caplen = 0;
+	r.nf_kind = DROPMON_NF_NFTABLES;
+	snprintf(r.nf_family, sizeof(r.nf_family), "inet");
+	snprintf(r.nf_table, sizeof(r.nf_table), "filter");
+	snprintf(r.nf_chain, sizeof(r.nf_chain), "input");
+	snprintf(r.nf_hook, sizeof(r.nf_hook), "input");
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_string_equal(sb.buf,
+			    "4152973315243 [nc] 14839 [tp] skb:kfree_skb drop (NETFILTER_DROP)\n"
+			    "    kfree_skb_reason+0x8f\n"
+			    "  if 1 (lo) rxif 1 no packet data, len 60\n"
+			    "  netfilter: nftables table inet filter chain input hook input\n");
+
+	strbuf_reset(&sb);
+	r.nf_kind = DROPMON_NF_IPTABLES;
+	snprintf(r.nf_family, sizeof(r.nf_family), "ip");
+	snprintf(r.nf_chain, sizeof(r.nf_chain), "INPUT");
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_non_null(strstr(sb.buf, "len 60\n  netfilter: iptables-legacy table ip filter "
+				       "chain INPUT hook input\n"));
+	assert_null(strstr(sb.buf, "\n\n"));
+
+	strbuf_reset(&sb);
+	r.nf_kind = DROPMON_NF_IP6TABLES;
+	snprintf(r.nf_family, sizeof(r.nf_family), "ip6");
+	snprintf(r.nf_table, sizeof(r.nf_table), "raw");
+	snprintf(r.nf_chain, sizeof(r.nf_chain), "PREROUTING");
+	snprintf(r.nf_hook, sizeof(r.nf_hook), "prerouting");
+	assert_int_equal(evtext_put_netfilter(&sb, &r), 0);
+	assert_string_equal(sb.buf, "ip6tables-legacy table ip6 raw chain PREROUTING hook "
+				    "prerouting");
+
+	/* Names of a stored file: controls as '?', an empty one as "?". */
+	strbuf_reset(&sb);
+	r.nf_kind = DROPMON_NF_NFTABLES;
+	snprintf(r.nf_family, sizeof(r.nf_family), "7");
+	snprintf(r.nf_table, sizeof(r.nf_table), "t\x1b[2J\xc2\x9b");
+	r.nf_chain[0] = '\0';
+	snprintf(r.nf_hook, sizeof(r.nf_hook), "255");
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_non_null(
+	    strstr(sb.buf, "\n  netfilter: nftables table 7 t?[2J?? chain ? hook 255\n"));
+	assert_null(strchr(sb.buf, '\x1b'));
+
+	/* No verdict (or a kind this version does not know): no line. */
+	strbuf_reset(&sb);
+	r.nf_kind = DROPMON_NF_NONE;
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_null(strstr(sb.buf, "netfilter"));
+	r.nf_kind = DROPMON_NF_KIND_MAX;
+	assert_int_equal(evtext_format(&sb, &r, &o), 0);
+	assert_null(strstr(sb.buf, "netfilter"));
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_put_netfilter(&sb, &r), 0);
+	assert_int_equal(sb.len, 0);
+	strbuf_free(&sb);
+}
+
 /* Decoding against the ksyms fixture: the dispatch frames on top are left
  * out, the rest symbolized, unknown addresses kept as numbers. */
 static void test_decode(void **state)
@@ -151,9 +221,101 @@ static void test_decode(void **state)
 	assert_true(r->mac);
 	assert_int_equal(r->caplen, 4);
 	assert_memory_equal(r->packet, "\x01\x02\x03\x04", 4);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	assert_string_equal(r->nf_table, "");
 	free(r);
 	free(ev);
 	ksyms_free(ks);
+}
+
+/* The verdict named: family and hook by nfnames.h, x_tables' chain from the
+ * hook, the kernel's names bounded (unterminated ones too) and cleaned. */
+static void test_decode_netfilter(void **state)
+{
+	struct evrecord_decoder d = { 0 };
+	struct drop_event *ev = calloc(1, sizeof(*ev));
+	struct evrecord *r = malloc(sizeof(*r));
+
+	(void)state;
+	assert_non_null(ev);
+	assert_non_null(r);
+	ev->nf_kind = DROPMON_NF_NFTABLES;
+	ev->nf_family = 1; /* NFPROTO_INET */
+	ev->nf_hook = 1;   /* NF_INET_LOCAL_IN */
+	snprintf(ev->nf_table, sizeof(ev->nf_table), "filter");
+	snprintf(ev->nf_chain, sizeof(ev->nf_chain), "input");
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NFTABLES);
+	assert_string_equal(r->nf_family, "inet");
+	assert_string_equal(r->nf_hook, "input");
+	assert_string_equal(r->nf_table, "filter");
+	assert_string_equal(r->nf_chain, "input");
+
+	/* Full arrays without a NUL: cut to what a record holds; controls. */
+	memset(ev->nf_table, 't', sizeof(ev->nf_table));
+	memset(ev->nf_chain, 'c', sizeof(ev->nf_chain));
+	ev->nf_table[0] = '\x1b';
+	ev->nf_chain[3] = '\n';
+	ev->nf_chain[4] = '\x7f';
+	ev->nf_family = 5; /* NFPROTO_NETDEV */
+	ev->nf_hook = 1;
+	evrecord_decode(r, ev, &d);
+	assert_string_equal(r->nf_family, "netdev");
+	assert_string_equal(r->nf_hook, "egress");
+	assert_int_equal(strlen(r->nf_table), DROPMON_NF_NAMSIZ - 1);
+	assert_int_equal(r->nf_table[0], '?');
+	assert_int_equal(strspn(r->nf_table + 1, "t"), DROPMON_NF_NAMSIZ - 2);
+	assert_int_equal(strlen(r->nf_chain), DROPMON_NF_NAMSIZ - 1);
+	assert_memory_equal(r->nf_chain, "ccc??ccc", 8);
+	assert_true(evrecord_nf_name_ok(r->nf_table, strlen(r->nf_table)));
+	assert_true(evrecord_nf_name_ok(r->nf_chain, strlen(r->nf_chain)));
+
+	/* Numbers without names stay numbers. */
+	ev->nf_family = 200;
+	ev->nf_hook = 9;
+	evrecord_decode(r, ev, &d);
+	assert_string_equal(r->nf_family, "200");
+	assert_string_equal(r->nf_hook, "9");
+
+	/* iptables-legacy: the built-in chain of the hook, whatever the chain
+	 * bytes hold. */
+	ev->nf_kind = DROPMON_NF_IPTABLES;
+	ev->nf_family = 2; /* NFPROTO_IPV4 */
+	ev->nf_hook = 2;   /* NF_INET_FORWARD */
+	snprintf(ev->nf_table, sizeof(ev->nf_table), "filter");
+	memset(ev->nf_chain, 0, sizeof(ev->nf_chain));
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_IPTABLES);
+	assert_string_equal(r->nf_family, "ip");
+	assert_string_equal(r->nf_table, "filter");
+	assert_string_equal(r->nf_chain, "FORWARD");
+	assert_string_equal(r->nf_hook, "forward");
+	ev->nf_kind = DROPMON_NF_IP6TABLES;
+	ev->nf_family = 10; /* NFPROTO_IPV6 */
+	ev->nf_hook = 4;
+	snprintf(ev->nf_chain, sizeof(ev->nf_chain), "junk");
+	evrecord_decode(r, ev, &d);
+	assert_string_equal(r->nf_family, "ip6");
+	assert_string_equal(r->nf_chain, "POSTROUTING");
+	assert_string_equal(r->nf_hook, "postrouting");
+
+	/* No verdict, or a kind this binary does not know: nothing of it. */
+	ev->nf_kind = DROPMON_NF_NONE;
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	assert_string_equal(r->nf_family, "");
+	assert_string_equal(r->nf_hook, "");
+	assert_string_equal(r->nf_table, "");
+	assert_string_equal(r->nf_chain, "");
+	ev->nf_kind = DROPMON_NF_KIND_MAX;
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	assert_string_equal(r->nf_table, "");
+	ev->nf_kind = 255;
+	evrecord_decode(r, ev, &d);
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+	free(r);
+	free(ev);
 }
 
 /* The tracing machinery above the freeing function is left out (the BPF
@@ -200,8 +362,8 @@ static void test_strip_tracing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_format),	      cmocka_unit_test(test_format_netfilter),
+		cmocka_unit_test(test_decode),	      cmocka_unit_test(test_decode_netfilter),
 		cmocka_unit_test(test_strip_tracing),
 	};
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for pcapng: block framing checked by hand, captures read back
- * with libpcap and, when installed, tshark; ids, bounds and errors. */
+ * with libpcap and, when installed, tshark; ids, bounds and errors; and
+ * evpcap's packet comment. */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
+#include "evpcap.h"
 #include "pcapng.h"
 #include "strbuf.h"
 
@@ -462,6 +464,52 @@ static void test_tshark(void **state)
 	strbuf_free(&got);
 }
 
+/* evpcap's comment: the reason, function, netns and task, and the netfilter
+ * verdict in the words of the text format; names as printable. */
+static void test_evpcap_comment(void **state)
+{
+	struct fixture *fx = *state;
+	struct strbuf scratch = STRBUF_INIT;
+	struct evrecord *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->time_ns = 7;
+	r->netns = NETNS_A;
+	r->ifindex = 5;
+	snprintf(r->dev, sizeof(r->dev), "veth0");
+	snprintf(r->comm, sizeof(r->comm), "nc");
+	r->tgid = 14839;
+	snprintf(r->reason, sizeof(r->reason), "NETFILTER_DROP");
+	snprintf(r->function, sizeof(r->function), "nf_hook_slow");
+	r->caplen = 4;
+	r->frame_len = 4;
+	r->nf_kind = DROPMON_NF_NFTABLES;
+	snprintf(r->nf_family, sizeof(r->nf_family), "inet");
+	snprintf(r->nf_table, sizeof(r->nf_table), "filter");
+	snprintf(r->nf_chain, sizeof(r->nf_chain), "input");
+	snprintf(r->nf_hook, sizeof(r->nf_hook), "input");
+	assert_int_equal(evpcap_add(fx->w, r, &scratch), 0);
+	r->nf_kind = DROPMON_NF_IPTABLES;
+	snprintf(r->nf_family, sizeof(r->nf_family), "ip");
+	snprintf(r->nf_table, sizeof(r->nf_table), "f\x1bx");
+	snprintf(r->nf_chain, sizeof(r->nf_chain), "INPUT");
+	assert_int_equal(evpcap_add(fx->w, r, &scratch), 0);
+	r->nf_kind = DROPMON_NF_NONE;
+	assert_int_equal(evpcap_add(fx->w, r, &scratch), 0);
+	assert_int_equal(check_blocks(&fx->sb), 5);
+	assert_opt(block_at(&fx->sb, 2), 1,
+		   "drop reason NETFILTER_DROP; function nf_hook_slow; netns 4026532000; "
+		   "task nc 14839; netfilter nftables table inet filter chain input hook input");
+	assert_opt(block_at(&fx->sb, 3), 1,
+		   "drop reason NETFILTER_DROP; function nf_hook_slow; netns 4026532000; "
+		   "task nc 14839; netfilter iptables-legacy table ip f?x chain INPUT hook input");
+	assert_opt(block_at(&fx->sb, 4), 1,
+		   "drop reason NETFILTER_DROP; function nf_hook_slow; netns 4026532000; "
+		   "task nc 14839");
+	strbuf_free(&scratch);
+	free(r);
+}
+
 static void test_interface_ids(void **state)
 {
 	struct fixture *fx = *state;
@@ -578,6 +626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_libpcap_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_libpcap_mixed_linktypes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tshark, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evpcap_comment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interface_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sticky_error, setup, teardown),
