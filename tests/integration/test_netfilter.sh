@@ -125,8 +125,45 @@ else
 		fail "dropmon's log does not say why nft_do_chain is not probed"
 	fi
 fi
-# Without the flag there is no such family (and no probe).
 stop_dropmon
+
+# collect: each NETFILTER_DROP event names its chain on a line of its own,
+# in the text (stored with -o, printed again by print) and in the NDJSON.
+collect_up() { grep -q "collecting drop events" "$TMP/collect.log" || ! kill -0 "$COLLECT_PID" 2>/dev/null; }
+"$DROPMON" collect --netns="$NSB" --reason=NETFILTER_DROP -o "$TMP/events.ndjson" \
+	>"$TMP/collect.out" 2>"$TMP/collect.log" &
+COLLECT_PID=$!
+PIDS+=("$COLLECT_PID")
+wait_for 10 collect_up || true
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5000 --count 3 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5004 --count 2 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5003 --count 1 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 2001:db8::2 6001 --count 1 >/dev/null
+events_in() { [ "$(grep -c '"reason":"NETFILTER_DROP"' "$TMP/events.ndjson" 2>/dev/null || true)" -ge 7 ]; }
+wait_for 5 events_in || true
+kill -INT "$COLLECT_PID"
+wait "$COLLECT_PID" || true
+"$DROPMON" print -i "$TMP/events.ndjson" >"$TMP/print.out" 2>&1 || fail "dropmon print failed: $(cat "$TMP/print.out")"
+log "dropmon print:"
+grep 'netfilter' "$TMP/print.out" | sort | uniq -c | sed 's/^/# | /'
+nfline() { grep -c "^  netfilter: $1\$" "$TMP/print.out" || true; }
+expect_eq "events stored" 7 "$(grep -c '"reason":"NETFILTER_DROP"' "$TMP/events.ndjson" || true)"
+expect_eq "events printed again" 7 "$(grep -c 'skb:kfree_skb drop (NETFILTER_DROP)' "$TMP/print.out" || true)"
+if [ "$ATTRIBUTED" = true ]; then
+	expect_eq "events of the rule drop reached by a jump" 3 \
+		"$(nfline 'nftables table inet dm_filter chain input hook input')"
+	expect_eq "events of the policy drop" 2 "$(nfline 'nftables table ip dm_policy chain in_policy hook input')"
+	expect_eq "event of the iptables-legacy drop" 1 \
+		"$(nfline 'iptables-legacy table ip filter chain INPUT hook input')"
+	expect_eq "event of the ip6tables-legacy drop" 1 \
+		"$(nfline 'ip6tables-legacy table ip6 filter chain INPUT hook input')"
+	expect_eq "NDJSON of the jump's drop" 3 \
+		"$(grep -c '"netfilter":{"kind":"nftables","family":"inet","table":"dm_filter","chain":"input","hook":"input"}' "$TMP/events.ndjson" || true)"
+else
+	expect_eq "no event names a chain" 0 "$(grep -c 'netfilter' "$TMP/print.out" || true)"
+fi
+
+# Without the flag there is no such family (and no probe).
 start_dropmon --no-collector.netfilter
 scrape >"$TMP/off.txt"
 expect_eq "--no-collector.netfilter: no netfilter family" 0 \
