@@ -47,6 +47,28 @@ NFT
 ip netns exec "$B" iptables-legacy -A INPUT -p udp --dport 5003 -j DROP
 ip netns exec "$B" ip6tables-legacy -A INPUT -p udp --dport 6001 -j DROP
 
+# A router R between A and a netns C: R's forward chain drops UDP 5005 on
+# its way from A to C.
+R="${TAG}r"
+C="${TAG}c"
+netns_add "$R"
+netns_add "$C"
+veth_pair "$A" va2 198.19.0.1 - "$R" vr1 198.19.0.2 -
+veth_pair "$R" vr2 198.20.0.1 - "$C" vc 198.20.0.2 -
+ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$A" route add 198.20.0.0/24 via 198.19.0.2
+ip -n "$C" route add 198.19.0.0/24 via 198.20.0.1
+reach "$A" 198.20.0.2
+NSR=$(netns_inode "$R")
+ip netns exec "$R" nft -f - <<'NFT'
+table inet dm_router {
+	chain routed {
+		type filter hook forward priority 0; policy accept;
+		udp dport 5005 drop
+	}
+}
+NFT
+
 # fentry_works: whether this kernel loads a BPF program on the entry of
 # nft_do_chain at all (some kernels forbid it: lockdown, no trampolines).
 # Found with a program of the test's own, not by asking dropmon.
@@ -76,13 +98,15 @@ scrape >"$TMP/before.txt"
 
 nf() { printf 'dropmon_netfilter_drops_total{netns="%s",family="%s",table="%s",chain="%s",hook="%s"}' "$NSB" "$@"; }
 ndelta() { echo $(($(value "$TMP/after.txt" "$1") - $(value "$TMP/before.txt" "$1"))); }
-nf_total() { sum_matching "$1" "^dropmon_netfilter_drops_total\\{netns=\"$NSB\","; }
-drops_total() { sum_matching "$1" "^dropmon_drops_total\\{reason=\"NETFILTER_DROP\",.*netns=\"$NSB\","; }
+# nf_total FILE [NETNS], drops_total FILE [NETNS]: B's unless NETNS.
+nf_total() { sum_matching "$1" "^dropmon_netfilter_drops_total\\{netns=\"${2:-$NSB}\","; }
+drops_total() { sum_matching "$1" "^dropmon_drops_total\\{reason=\"NETFILTER_DROP\",.*netns=\"${2:-$NSB}\","; }
 TOTAL=$((17 + 19 + 23 + 29 + 31 + 13))
 all_in() {
 	scrape >"$TMP/after.txt"
 	[ $(($(drops_total "$TMP/after.txt") - $(drops_total "$TMP/before.txt"))) -ge $TOTAL ] &&
-		[ $(($(nf_total "$TMP/after.txt") - $(nf_total "$TMP/before.txt"))) -ge $TOTAL ]
+		[ $(($(nf_total "$TMP/after.txt") - $(nf_total "$TMP/before.txt"))) -ge $TOTAL ] &&
+		[ $(($(nf_total "$TMP/after.txt" "$NSR") - $(nf_total "$TMP/before.txt" "$NSR"))) -ge 11 ]
 }
 
 ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5000 --count 17 >/dev/null
@@ -91,6 +115,7 @@ ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5003 --count 23 >/dev/null
 ip netns exec "$A" "$DROPGEN" udp 198.18.0.2 5004 --count 29 >/dev/null
 ip netns exec "$A" "$DROPGEN" udp 2001:db8::2 6000 --count 31 >/dev/null
 ip netns exec "$A" "$DROPGEN" udp 2001:db8::2 6001 --count 13 >/dev/null
+ip netns exec "$A" "$DROPGEN" udp 198.20.0.2 5005 --count 11 >/dev/null
 wait_for 5 all_in || true
 
 expect_eq "NETFILTER_DROP drops in netns $B" $TOTAL \
@@ -98,6 +123,10 @@ expect_eq "NETFILTER_DROP drops in netns $B" $TOTAL \
 expect_eq "reconciled: netfilter series of netns $B add up to its NETFILTER_DROP drops" \
 	$(($(drops_total "$TMP/after.txt") - $(drops_total "$TMP/before.txt"))) \
 	$(($(nf_total "$TMP/after.txt") - $(nf_total "$TMP/before.txt")))
+expect_eq "NETFILTER_DROP drops in the router's netns $R" 11 \
+	$(($(drops_total "$TMP/after.txt" "$NSR") - $(drops_total "$TMP/before.txt" "$NSR")))
+expect_eq "reconciled in netns $R" 11 \
+	$(($(nf_total "$TMP/after.txt" "$NSR") - $(nf_total "$TMP/before.txt" "$NSR")))
 if [ "$ATTRIBUTED" = true ]; then
 	expect_eq "probe on nft_do_chain attached" 1 \
 		"$(value "$TMP/after.txt" 'dropmon_netfilter_probe_attached{function="nft_do_chain"}')"
@@ -115,6 +144,8 @@ if [ "$ATTRIBUTED" = true ]; then
 	expect_eq "ip6tables-legacy drop in ip6 filter INPUT" 13 \
 		"$(ndelta "$(nf ip6 filter INPUT input)")"
 	expect_eq "drops under no chain" 0 "$(ndelta "$(nf "" "" "" "")")"
+	expect_eq "forward chain drop in the router" 11 \
+		"$(ndelta "$(NSB=$NSR nf inet dm_router routed forward)")"
 else
 	expect_eq "probe on nft_do_chain attached" 0 \
 		"$(value "$TMP/after.txt" 'dropmon_netfilter_probe_attached{function="nft_do_chain"}')"
