@@ -221,6 +221,18 @@ static int add_counter(struct counters_reader *r, const void *k, const void *v, 
 	return 0;
 }
 
+/* A per-CPU value summed over the CPUs. */
+static void sum_cpus(const struct counters_reader *r, const struct drop_value *vals,
+		     struct drop_value *out)
+{
+	out->packets = 0;
+	out->bytes = 0;
+	for (int cpu = 0; cpu < r->ncpus; cpu++) {
+		out->packets += vals[cpu].packets;
+		out->bytes += vals[cpu].bytes;
+	}
+}
+
 static int add_overflow(struct counters_reader *r, const void *k, const void *v, void *ctx)
 {
 	struct counters_snapshot *snap = ctx;
@@ -233,12 +245,7 @@ static int add_overflow(struct counters_reader *r, const void *k, const void *v,
 		return err;
 	row = &snap->overflow[snap->noverflow++];
 	memcpy(&row->reason, k, sizeof(row->reason));
-	row->value.packets = 0;
-	row->value.bytes = 0;
-	for (int cpu = 0; cpu < r->ncpus; cpu++) {
-		row->value.packets += vals[cpu].packets;
-		row->value.bytes += vals[cpu].bytes;
-	}
+	sum_cpus(r, vals, &row->value);
 	return 0;
 }
 
@@ -254,12 +261,7 @@ static int add_nf(struct counters_reader *r, const void *k, const void *v, void 
 		return err;
 	row = &snap->nf[snap->nnf++];
 	memcpy(&row->key, k, sizeof(row->key));
-	row->value.packets = 0;
-	row->value.bytes = 0;
-	for (int cpu = 0; cpu < r->ncpus; cpu++) {
-		row->value.packets += vals[cpu].packets;
-		row->value.bytes += vals[cpu].bytes;
-	}
+	sum_cpus(r, vals, &row->value);
 	return 0;
 }
 
