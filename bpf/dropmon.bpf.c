@@ -58,6 +58,8 @@ struct {
  * their own instances of this object, loaded when their module is, with
  * these maps shared. */
 const volatile bool nf_enabled = false;
+/* And count them in nf_counters (serve; collect only wants the events'). */
+const volatile bool nf_count_enabled = false;
 /* ipt_do_table and ip6t_do_table take (priv, skb, state) since 5.19 and
  * (skb, state, table) before: set from the kernel's BTF. */
 const volatile bool xt_priv_first = true;
@@ -273,11 +275,75 @@ static __always_inline void copy_packet(struct drop_event *ev, struct sk_buff *s
 	ev->frame_len = frame > n ? (__u32)frame : n;
 }
 
+/* The slot of an skb in this CPU's stash: sk_buffs are 256-byte aligned
+ * slab objects, so the bits above 8 tell them apart. */
+static __always_inline __u32 nf_slot(__u64 skb)
+{
+	return (__u32)((skb >> 8) ^ (skb >> 12)) & (DROPMON_NF_STASH_SLOTS - 1);
+}
+
+static __always_inline __u64 read_ptr(__u64 base, __u16 off)
+{
+	__u64 v = 0;
+
+	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(base + off)) < 0)
+		return 0;
+	return v;
+}
+
+/* nftables: the names of the base chain and its table, with the layout the
+ * entry probe wrote (see struct nf_stash). */
+static __noinline void nft_names(struct nf_stash *s)
+{
+	__u64 table = read_ptr(s->chain_ptr, s->off_chain_table), v = 0;
+
+	s->table[0] = '\0';
+	s->chain[0] = '\0';
+	s->family = 0;
+	s->hook = 0;
+	if (bpf_probe_read_kernel_str(s->chain, sizeof(s->chain),
+				      (void *)read_ptr(s->chain_ptr, s->off_chain_name)) < 0)
+		s->chain[0] = '\0';
+	bpf_probe_read_kernel(&s->hook, 1, (void *)(s->state_ptr + s->off_state_hook));
+	s->chain_ptr = 0;
+	if (!table)
+		return;
+	if (bpf_probe_read_kernel_str(s->table, sizeof(s->table),
+				      (void *)read_ptr(table, s->off_table_name)) < 0)
+		s->table[0] = '\0';
+	/* Eight bytes whatever the storage's size: the shifts take the
+	 * field's bits out of a u64 loaded from its first byte, and drop the
+	 * rest (little-endian; the verifier cannot bound a size kept here). */
+	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(table + s->off_table_family)) < 0)
+		return;
+	if (s->family_lshift < 64 && s->family_rshift < 64) {
+		v <<= s->family_lshift;
+		v >>= s->family_rshift;
+	}
+	s->family = (__u8)v;
+}
+
+/* The verdict stashed for this skb on this CPU, or NULL. Its names are
+ * read by nf_named(), only where they are wanted. */
+static __always_inline struct nf_stash *nf_find(struct sk_buff *skb)
+{
+	__u32 idx = nf_slot((__u64)skb);
+	struct nf_stash *s = bpf_map_lookup_elem(&nf_stash, &idx);
+
+	return s && s->skb == (__u64)skb ? s : NULL;
+}
+
+static __always_inline void nf_named(struct nf_stash *s)
+{
+	if (s && s->kind == DROPMON_NF_NFTABLES && s->chain_ptr)
+		nft_names(s);
+}
+
 /* The slow path of a drop that events want: filters, the rate limit, then
  * a full event. Each outcome is counted, so sent + lost + limited +
  * filtered is every drop seen while events are enabled. */
 static __noinline void emit_event(void *ctx, struct sk_buff *skb, const struct drop_key *key,
-				  struct net_device *dev, const struct nf_stash *nf)
+				  struct net_device *dev, struct nf_stash *nf)
 {
 	struct drop_event *ev;
 	__u64 now, id;
@@ -319,6 +385,7 @@ static __noinline void emit_event(void *ctx, struct sk_buff *skb, const struct d
 	ev->dev[0] = '\0';
 	if (dev)
 		bpf_probe_read_kernel_str(ev->dev, sizeof(ev->dev), dev->name);
+	nf_named(nf);
 	if (nf) {
 		ev->nf_kind = nf->kind;
 		ev->nf_family = nf->family;
@@ -379,69 +446,8 @@ static __always_inline bool is_netfilter_drop(__u32 reason)
 	       bpf_core_enum_value(enum skb_drop_reason___dm, SKB_DROP_REASON_NETFILTER_DROP___dm);
 }
 
-/* The slot of an skb in this CPU's stash: sk_buffs are 256-byte aligned
- * slab objects, so the bits above 8 tell them apart. */
-static __always_inline __u32 nf_slot(__u64 skb)
-{
-	return (__u32)((skb >> 8) ^ (skb >> 12)) & (DROPMON_NF_STASH_SLOTS - 1);
-}
-
-static __always_inline __u64 read_ptr(__u64 base, __u16 off)
-{
-	__u64 v = 0;
-
-	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(base + off)) < 0)
-		return 0;
-	return v;
-}
-
-/* nftables: the names of the base chain and its table, with the layout the
- * entry probe wrote (see struct nf_stash). */
-static __noinline void nft_names(struct nf_stash *s)
-{
-	__u64 table = read_ptr(s->chain_ptr, s->off_chain_table), v = 0;
-
-	s->table[0] = '\0';
-	s->chain[0] = '\0';
-	s->family = 0;
-	s->hook = 0;
-	if (bpf_probe_read_kernel_str(s->chain, sizeof(s->chain),
-				      (void *)read_ptr(s->chain_ptr, s->off_chain_name)) < 0)
-		s->chain[0] = '\0';
-	bpf_probe_read_kernel(&s->hook, 1, (void *)(s->state_ptr + s->off_state_hook));
-	s->chain_ptr = 0;
-	if (!table)
-		return;
-	if (bpf_probe_read_kernel_str(s->table, sizeof(s->table),
-				      (void *)read_ptr(table, s->off_table_name)) < 0)
-		s->table[0] = '\0';
-	/* Eight bytes whatever the storage's size: the shifts take the
-	 * field's bits out of a u64 loaded from its first byte, and drop the
-	 * rest (little-endian; the verifier cannot bound a size kept here). */
-	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(table + s->off_table_family)) < 0)
-		return;
-	if (s->family_lshift < 64 && s->family_rshift < 64) {
-		v <<= s->family_lshift;
-		v >>= s->family_rshift;
-	}
-	s->family = (__u8)v;
-}
-
-/* The verdict stashed for this skb on this CPU, named, or NULL. */
-static __always_inline struct nf_stash *nf_find(struct sk_buff *skb)
-{
-	__u32 idx = nf_slot((__u64)skb);
-	struct nf_stash *s = bpf_map_lookup_elem(&nf_stash, &idx);
-
-	if (!s || s->skb != (__u64)skb)
-		return NULL;
-	if (s->kind == DROPMON_NF_NFTABLES && s->chain_ptr)
-		nft_names(s);
-	return s;
-}
-
-/* Counts a NETFILTER_DROP under the chain that decided it (and takes the
- * verdict out of the stash), or under no chain. */
+/* Counts a NETFILTER_DROP under the chain that decided it, or under no
+ * chain. */
 static __noinline void nf_count(const struct drop_key *key, struct nf_stash *s, __u32 len)
 {
 	struct drop_value zero = {}, *v;
@@ -449,13 +455,13 @@ static __noinline void nf_count(const struct drop_key *key, struct nf_stash *s, 
 
 	k.netns_id = key->netns_id;
 	k.netns = key->netns;
+	nf_named(s);
 	if (s) {
 		k.kind = s->kind;
 		k.family = s->family;
 		k.hook = s->hook;
 		__builtin_memcpy(k.table, s->table, sizeof(k.table));
 		__builtin_memcpy(k.chain, s->chain, sizeof(k.chain));
-		s->skb = 0;
 	}
 	v = bpf_map_lookup_elem(&nf_counters, &k);
 	if (!v) {
@@ -545,8 +551,11 @@ static __always_inline int on_kfree_skb(__u64 *ctx, bool btf)
 	if (events_enabled)
 		emit_event(ctx, skb, &key, dev, nf);
 	len = SKB_READ(btf, skb, len);
-	if (nf_enabled && is_netfilter_drop(key.reason))
+	if (nf_count_enabled && is_netfilter_drop(key.reason))
 		nf_count(&key, nf, len);
+	/* Taken: a later skb at this address must not find it. */
+	if (nf)
+		nf->skb = 0;
 	return count_drop(&key, len, dev);
 }
 

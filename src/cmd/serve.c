@@ -550,6 +550,7 @@ int cmd_serve(int argc, char **argv)
 		.map_size = cfg.map_size,
 		.force_raw_tp = cfg.force_raw_tp,
 		.netfilter = cfg.netfilter,
+		.netfilter_counts = true,
 		.events = {
 			.enabled = cfg.debug,
 			.rate = cfg.debug_rate,

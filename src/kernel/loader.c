@@ -119,13 +119,14 @@ static int try_load(struct loader *l, const struct loader_opts *opts, bool raw_t
 	bpf_program__set_autoload(skel->progs.kfree_skb_raw, raw_tp);
 	nf_autoload(skel, -1);
 	skel->rodata->nf_enabled = opts->netfilter;
+	skel->rodata->nf_count_enabled = opts->netfilter && opts->netfilter_counts;
 	err = bpf_map__set_max_entries(skel->maps.counters, opts->map_size);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.devices, opts->map_size);
 	if (!err)
 		err = set_events(skel, &opts->events);
 	/* Unused without attribution: one entry, not 4096 preallocated. */
-	if (!err && !opts->netfilter)
+	if (!err && !(opts->netfilter && opts->netfilter_counts))
 		err = bpf_map__set_max_entries(skel->maps.nf_counters, 1);
 	if (err) {
 		*stage = LOADER_STAGE_OPEN;
@@ -204,7 +205,8 @@ int loader_open(const struct loader_opts *opts, struct loader **out, enum loader
 	l->maps.devices = bpf_map__fd(l->skel->maps.devices);
 	l->maps.stats = bpf_map__fd(l->skel->maps.stats);
 	l->maps.events = bpf_map__fd(l->skel->maps.events);
-	l->maps.nf_counters = opts->netfilter ? bpf_map__fd(l->skel->maps.nf_counters) : -1;
+	l->maps.nf_counters =
+	    opts->netfilter && opts->netfilter_counts ? bpf_map__fd(l->skel->maps.nf_counters) : -1;
 	if (opts->netfilter) {
 		err = nf_setup(l);
 		if (err) {
@@ -467,7 +469,7 @@ int loader_netfilter_poll(struct loader *l)
 
 /* Which functions are built in is looked up once, in vmlinux's BTF; the
  * rest can only come with their module. The all-zero key of nf_counters
- * (drops that found it full) is put in first. */
+ * (drops that found it full), when there is one, is put in first. */
 static int nf_setup(struct loader *l)
 {
 	struct btf *vmlinux;
@@ -476,15 +478,17 @@ static int nf_setup(struct loader *l)
 	void *zero;
 	int err = 0;
 
-	zero = calloc(1, size);
-	if (!zero)
-		return -ENOMEM;
-	memset(&zero_key, 0, sizeof(zero_key));
-	if (bpf_map_update_elem(l->maps.nf_counters, &zero_key, zero, BPF_NOEXIST))
-		err = -errno;
-	free(zero);
-	if (err)
-		return err;
+	if (l->maps.nf_counters >= 0) {
+		zero = calloc(1, size);
+		if (!zero)
+			return -ENOMEM;
+		memset(&zero_key, 0, sizeof(zero_key));
+		if (bpf_map_update_elem(l->maps.nf_counters, &zero_key, zero, BPF_NOEXIST))
+			err = -errno;
+		free(zero);
+		if (err)
+			return err;
+	}
 	vmlinux = btf__load_vmlinux_btf();
 	for (int i = 0; i < LOADER_NF_PROBES; i++) {
 		l->nf[i].state = LOADER_NF_ABSENT;

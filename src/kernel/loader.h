@@ -33,6 +33,8 @@ struct loader_opts {
 	 * probes on nft_do_chain, ipt_do_table, ip6t_do_table (fexit), each
 	 * attached once its module is loaded (loader_netfilter_poll()). */
 	bool netfilter;
+	/* With netfilter: also count them by chain (loader_maps.nf_counters). */
+	bool netfilter_counts;
 	struct loader_events events;
 };
 
@@ -51,8 +53,8 @@ struct loader_maps {
 	int overflow;
 	int devices;
 	int stats;
-	int events; /* the ring buffer */
-	int nf_counters;
+	int events;	 /* the ring buffer */
+	int nf_counters; /* -1 without loader_opts.netfilter_counts */
 };
 
 /* The netfilter verdict probes, and where each stands. */
