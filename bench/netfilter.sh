@@ -14,6 +14,7 @@
 # receive-buffer drops; then each dropmon mode's ns per run of each of its
 # BPF programs (kernel.bpf_stats_enabled=1).
 set -eu
+. "$(dirname "$0")/lib.sh"
 
 BUILD=$(cd "${1:-build}" && pwd)
 ROUNDS=${2:-7}
@@ -97,41 +98,7 @@ udp_snmp() {
 	ip netns exec $DST awk -v f="$1" '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == f) c = i; h = 1 } else print $c }' /proc/net/snmp
 }
 
-# Below the ephemeral range, where client connections take their ports.
-free_port() {
-	local p low
-	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
-	[ "$low" -gt 11000 ] || low=32768
-	while :; do
-		p=$((10000 + RANDOM % (low - 10000)))
-		[ -z "$(ss -Htan "sport = :$p")" ] && { echo $p; return; }
-	done
-}
-
-start_dropmon() {
-	PORT=$(free_port)
-	"$DROPMON" serve --web.listen-address=127.0.0.1:$PORT "$@" 2>"$TMP/dropmon.log" &
-	DPID=$!
-	PIDS+=("$DPID")
-	for _ in $(seq 100); do
-		curl -fs -o /dev/null http://127.0.0.1:$PORT/metrics && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "dropmon did not start:"
-	cat "$TMP/dropmon.log"
-	exit 1
-}
-
-stop_dropmon() {
-	kill -INT "$DPID" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$DPID" 2>/dev/null || true
-	wait "$DPID" 2>/dev/null || true
-}
+stop_dropmon() { stop_pid "$DPID"; }
 
 # BPF programs the process holds (prog fds, and links naming their program).
 prog_ids() {
@@ -210,9 +177,9 @@ wait_nf_probe() {
 start_mode() {
 	case $1 in
 	none) ;;
-	dropmon) start_dropmon ;;
-	dropmon-nf-on) start_dropmon --collector.netfilter && wait_nf_probe ;;
-	dropmon-nf-off) start_dropmon --no-collector.netfilter ;;
+	dropmon) start_dropmon "$TMP/dropmon.log" ;;
+	dropmon-nf-on) start_dropmon "$TMP/dropmon.log" --collector.netfilter && wait_nf_probe ;;
+	dropmon-nf-off) start_dropmon "$TMP/dropmon.log" --no-collector.netfilter ;;
 	esac
 }
 stop_mode() { [ "$1" = none ] || stop_dropmon; }

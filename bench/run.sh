@@ -8,6 +8,7 @@
 # 2. dropmon's ns per BPF program run (kernel.bpf_stats_enabled=1).
 # 3. Scrapes of 10,000 and 20,000 series on the running daemon, and its RSS.
 set -eu
+. "$(dirname "$0")/lib.sh"
 
 BUILD=$(cd "${1:-build}" && pwd)
 ROUNDS=${2:-5}
@@ -58,43 +59,6 @@ flood() {
 		sed -n 's/.*rate=\([0-9]*\).*/\1/p'
 }
 
-# Below the ephemeral range, where client connections take their ports.
-free_port() {
-	local p low
-	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
-	[ "$low" -gt 11000 ] || low=32768
-	while :; do
-		p=$((10000 + RANDOM % (low - 10000)))
-		[ -z "$(ss -Htan "sport = :$p")" ] && { echo $p; return; }
-	done
-}
-
-start_dropmon() {
-	PORT=$(free_port)
-	"$DROPMON" serve --web.listen-address=127.0.0.1:$PORT "$@" 2>/tmp/dmbench_dropmon.log &
-	DPID=$!
-	PIDS+=("$DPID")
-	for _ in $(seq 100); do
-		curl -fs -o /dev/null http://127.0.0.1:$PORT/metrics && return 0
-		sleep 0.1
-	done
-	echo "dropmon did not start:"
-	cat /tmp/dmbench_dropmon.log
-	exit 1
-}
-
-# SIGINT, as an operator stops bpftrace; SIGKILL if it has not exited after
-# 5 s (bpftrace 0.17 can miss a signal that arrives outside its poll).
-stop_pid() {
-	kill -INT "$1" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 start_bpftrace() {
 	bpftrace -e 'tracepoint:skb:kfree_skb { @[args->reason, args->location] = count(); }' \
 		>/tmp/dmbench_bpftrace.log 2>&1 &
@@ -127,7 +91,7 @@ echo "# kernel $(uname -r), $(nproc) CPUs, flood on CPU $CPU, $ROUNDS rounds x $
 : >/tmp/dmbench_bpftrace
 for r in $(seq "$ROUNDS"); do
 	flood >>/tmp/dmbench_none
-	start_dropmon
+	start_dropmon /tmp/dmbench_dropmon.log
 	flood >>/tmp/dmbench_dropmon
 	stop_pid "$DPID"
 	if [ $HAVE_BPFTRACE = 1 ]; then
@@ -151,7 +115,7 @@ if [ $HAVE_BPFTRACE = 1 ]; then
 fi
 
 # ns per run: bpf_stats costs a little itself, so it is measured on its own.
-start_dropmon
+start_dropmon /tmp/dmbench_dropmon.log
 sysctl -qw kernel.bpf_stats_enabled=1
 flood >/dev/null
 stats=$(curl -fs http://127.0.0.1:$PORT/metrics)
