@@ -431,6 +431,18 @@ static void explain_listen_error(const char *addr, int err)
 		pr_err("cannot listen on %s: %s\n", addr, strerror(-err));
 }
 
+/* Probing a module loaded later needs CAP_SYS_ADMIN (to find its BTF),
+ * which serve gives up: say which functions will not be attributed. */
+static void say_unprobed(const struct loader *loader)
+{
+	for (int i = 0; i < LOADER_NF_PROBES; i++) {
+		if (loader_netfilter_state(loader, i) == LOADER_NF_ABSENT)
+			pr_info("%s is not probed: its module is not loaded; if it is loaded "
+				"later, restart dropmon to attribute its drops to chains\n",
+				loader_netfilter_function(i));
+	}
+}
+
 static int probe_maps(void *loader)
 {
 	return loader_probe_maps(loader);
@@ -462,19 +474,6 @@ static uint64_t kept_caps(const struct loader *loader)
 		keep |= bpf;
 	} else if (err) {
 		pr_warn("reading the counter map: %s\n", strerror(-err));
-	}
-	/* A netfilter module loaded later (the first nft or iptables command
-	 * loads it) is probed then, which needs what loading needed. */
-	for (int i = 0; i < LOADER_NF_PROBES; i++) {
-		if (loader_netfilter_state(loader, i) != LOADER_NF_ABSENT)
-			continue;
-		pr_info("keeping CAP_BPF and CAP_PERFMON to probe %s once its module is "
-			"loaded (--no-collector.netfilter: not kept)\n",
-			loader_netfilter_function(i));
-		keep |= privs_effective() & 1ULL << PRIVS_CAP_BPF
-			    ? 1ULL << PRIVS_CAP_BPF | 1ULL << PRIVS_CAP_PERFMON
-			    : 1ULL << PRIVS_CAP_SYS_ADMIN;
-		break;
 	}
 	return keep;
 }
@@ -563,6 +562,8 @@ int cmd_serve(int argc, char **argv)
 		cli_explain_load_error(stage, err);
 		goto cleanup;
 	}
+	if (cfg.netfilter)
+		say_unprobed(loader);
 	pr_info("counter maps: %u entries, about %.1f MiB of kernel memory on %d CPUs\n",
 		cfg.map_size, (double)loader_map_bytes(cfg.map_size) / (1 << 20),
 		loader_possible_cpus());

@@ -41,6 +41,7 @@ struct loader {
 	uint32_t map_size;
 	bool raw_tp;
 	struct nf_probe nf[LOADER_NF_PROBES];
+	bool nf_started; /* the first poll, at open, is done */
 };
 
 static const struct {
@@ -441,6 +442,15 @@ int loader_netfilter_poll(struct loader *l)
 			continue;
 		}
 		err = nf_attach(l, (enum loader_nf_probe)i);
+		if (err == -EPERM && l->nf_started) {
+			/* Finding a module's BTF takes CAP_SYS_ADMIN, which
+			 * serve does not keep. */
+			pr_warn("%s was loaded after dropmon gave up its privileges: its drops are "
+				"counted under no chain until dropmon is restarted\n",
+				nf_targets[i].module);
+			p->state = LOADER_NF_FAILED;
+			continue;
+		}
 		if (err == -EPERM || err == -ENOTSUPP || err == -EOPNOTSUPP) {
 			/* The kernel's, not the function's: none will attach.
 			 * Said once, and not as a warning: collect asks for
@@ -450,8 +460,9 @@ int loader_netfilter_poll(struct loader *l)
 				"but not attributed to a chain\n",
 				nf_targets[i].function, strerror(-err));
 			for (int j = 0; j < LOADER_NF_PROBES; j++)
-				l->nf[j].state = LOADER_NF_FAILED;
-			return 0;
+				if (l->nf[j].state != LOADER_NF_ATTACHED)
+					l->nf[j].state = LOADER_NF_FAILED;
+			return attached;
 		}
 		if (err) {
 			pr_warn("cannot attach to %s: %s; its drops are not attributed to a "
@@ -498,6 +509,7 @@ static int nf_setup(struct loader *l)
 	}
 	btf__free(vmlinux);
 	loader_netfilter_poll(l);
+	l->nf_started = true;
 	return 0;
 }
 

@@ -11,7 +11,6 @@
 #define PRIVS_CAP_SYS_PTRACE 19
 #define PRIVS_CAP_SYS_ADMIN 21
 #define PRIVS_CAP_SYSLOG 34
-#define PRIVS_CAP_PERFMON 38
 #define PRIVS_CAP_BPF 39
 
 /* Keeps only the capabilities in `keep` (a bit mask of 1ULL << CAP_x) in
