@@ -27,9 +27,9 @@ struct evrecord_nfrule {
 	bool policy;		   /* the chain's policy dropped it: handle 0 */
 	char family[NFNAMES_SIZE]; /* "ip", "ip6", "inet", ... as nfnames_family() */
 	char table[EVRECORD_NFT_NAMSIZ];
-	char chain
-	    [EVRECORD_NFT_NAMSIZ]; /* the rule's own chain: a regular chain reached by a jump too */
-	uint64_t handle;	   /* the rule's handle (>= 1) when !policy */
+	/* the rule's own chain: a regular chain reached by a jump too */
+	char chain[EVRECORD_NFT_NAMSIZ];
+	uint64_t handle;	      /* the rule's handle (>= 1) when !policy */
 	char text[EVRECORD_NFT_TEXT]; /* as `nft -a list` prints it, "" when not looked up */
 	const char *why; /* !known: why not (a static string, never stored); NULL: not asked */
 };
@@ -85,9 +85,9 @@ struct evrecord_decoder {
 /* Fills r from a kernel event: names the reason, symbolizes the location
  * and the stack (leaving out the tracing machinery's own frames on top),
  * converts the time, names the netfilter verdict (a kind this binary does
- * not know is taken as none). r->nf_rule is left all zero (known false, why
- * NULL). ev must have been bounded (ringbuf.c does);
- * its netfilter names need not be terminated. */
+ * not know is taken as none); leaves r->nf_rule all zero (known false, why
+ * NULL). ev must have been bounded (ringbuf.c does); its netfilter names
+ * need not be terminated. */
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 		     const struct evrecord_decoder *d);
 /* Whether s[0..n) is fit to be a netfilter table or chain name in a

@@ -82,8 +82,8 @@
  *                 most DROPMON_PKT_BYTES of them; "" when none were captured
  *
  * Strings are JSON-escaped, but bytes >= 0x80 are copied as they are: comm,
- * dev, the netfilter names and the rule's text may hold any bytes, so a line is not always
- * valid UTF-8.
+ * dev, the netfilter names and the rule's text may hold any bytes, so a
+ * line is not always valid UTF-8.
  */
 #define EVJSON_VERSION 1
 
