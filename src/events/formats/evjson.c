@@ -745,22 +745,12 @@ static int read_nf_rule(struct pctx *c, const struct field *f, json_object *v, s
 	json_object *handle = NULL, *policy = NULL;
 	bool has_handle, has_policy;
 	uint64_t u;
-	int i;
 
 	memset(nr, 0, sizeof(*nr));
 	if (!json_object_is_type(v, json_type_object))
 		return fail(c, f->type);
-	for (struct json_object_iterator it = json_object_iter_begin(v),
-					 end = json_object_iter_end(v);
-	     !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-		const char *key = json_object_iter_peek_name(&it);
-
-		for (i = 0; i < NR_COUNT; i++)
-			if (strcmp(key, nr_fields[i].name) == 0)
-				break;
-		if (i == NR_COUNT)
-			return fail(c, "unknown field in netfilter_rule");
-	}
+	/* Members it does not know are skipped, as in "netfilter": a later
+	 * version may add some. */
 	/* An empty family is no token: refused as "netfilter" refuses it. */
 	if (read_nr_string(c, v, NR_FAMILY, true, nr->family, sizeof(nr->family), NULL, is_token,
 			   "bad netfilter_rule.family") ||

@@ -61,9 +61,9 @@
  *                           EVRECORD_NFT_TEXT - 1 bytes; absent when it was
  *                           not looked up ("" reads as absent)
  *                 table and chain: 1 to EVRECORD_NFT_NAMSIZ - 1 bytes; no
- *                 control characters in them or the text. Unlike netfilter's,
- *                 members not listed here are refused, and so is "policy"
- *                 false: {"family":"inet","table":"dm_filter","chain":"deny",
+ *                 control characters in them or the text. As in netfilter,
+ *                 members not listed here are skipped; "policy" false is
+ *                 refused: {"family":"inet","table":"dm_filter","chain":"deny",
  *                 "handle":4,"text":"udp dport 5000 drop # handle 4"}, or
  *                 {"family":"ip","table":"t","chain":"in","policy":true}
  *   ifindex       integer, skb->dev's ifindex, else skb->skb_iif; 0: none
