@@ -115,6 +115,7 @@ H=$(handle_of "$L")
 NS_OF[5000]=$NSB COUNT[5000]=13 DEST[5000]=198.18.0.2
 TEXT[5000]="inet dm_filter chain deny handle $H: $L"
 JSON[5000]="{\"chain\":\"deny\",\"family\":\"inet\",\"handle\":$H,\"table\":\"dm_filter\",\"text\":\"$L\"}"
+DENY_HANDLE=$H DENY_TEXT=$L
 L=$(rule_line "$B" inet dm_filter input "udp dport 5001 drop")
 H=$(handle_of "$L")
 NS_OF[5001]=$NSB COUNT[5001]=7 DEST[5001]=198.18.0.2
@@ -220,7 +221,7 @@ start_collect() {
 # which must be status 0.
 stop_collect() {
 	local rc=0
-	kill -"$2" "$COLLECT_PID"
+	kill -"$2" "$COLLECT_PID" 2>/dev/null || fail "$1: collect had exited before SIG$2"
 	wait_for 10 exited "$COLLECT_PID" || {
 		fail "$1: collect still runs 10 s after SIG$2; killed"
 		kill -KILL "$COLLECT_PID" 2>/dev/null || true
@@ -239,7 +240,7 @@ check_trace_table() {
 	log "$1: its table in netns $B:"
 	printf '%s\n' "$t" | sed 's/^/# | /'
 	for hook in prerouting output; do
-		if printf '%s\n' "$t" | grep -Eq "type filter hook $hook priority -2147483648;"; then
+		if printf '%s\n' "$t" | grep -Eq "type [a-z]+ hook $hook priority -2147483648;"; then
 			pass "$1: a chain at $hook, priority -2147483648"
 		else
 			fail "$1: no chain at hook $hook with priority -2147483648"
@@ -313,13 +314,14 @@ for line in open(sys.argv[1]):
 PY
 }
 
-# check_events WHAT FILE KIND: FILE has been turned into $TMP/events.tsv by
-# text_events (KIND text) or ndjson_events (KIND json); for each port of
-# PORTS (default all), exactly COUNT events, every one naming its rule.
+# check_events WHAT KIND [PORT...]: in $TMP/events.tsv, made by text_events
+# (KIND text) or ndjson_events (KIND json), for each PORT (default: all of
+# PORTS) exactly COUNT events, every one naming its rule.
 check_events() {
 	local what=$1 kind=$2 p n named
 	shift 2
-	for p in ${@:-$PORTS}; do
+	[ $# -gt 0 ] || set -- $PORTS
+	for p in "$@"; do
 		n=$(grep -c "^${NS_OF[$p]}	$p	" "$TMP/events.tsv" || true)
 		if [ "$kind" = json ]; then
 			named=$(grep -cxF "${NS_OF[$p]}	$p	${JSON[$p]}" "$TMP/events.tsv" || true)
@@ -360,8 +362,11 @@ run_ndjson() {
 	ndjson_events "$TMP/$name.ndjson" >"$TMP/events.tsv"
 	expect_eq "$name: events of B and R stored" "$TOTAL" "$(wc -l <"$TMP/events.tsv")"
 	check_events "$name NDJSON" json
-	# The member exactly as the spec spells it, keys in its order.
-	expect_eq "$name: NDJSON members spelt as the spec's" "${COUNT[5004]}" \
+	# The members exactly as the spec spells them, keys in its order.
+	expect_eq "$name: NDJSON of the jump's rule spelt as the spec's" "${COUNT[5000]}" \
+		"$(grep -cF "\"netfilter_rule\":{\"family\":\"inet\",\"table\":\"dm_filter\",\"chain\":\"deny\",\"handle\":$DENY_HANDLE,\"text\":\"$DENY_TEXT\"}" \
+			"$TMP/$name.ndjson" || true)"
+	expect_eq "$name: NDJSON of the policy spelt as the spec's" "${COUNT[5004]}" \
 		"$(grep -cF '"netfilter_rule":{"family":"ip","table":"dm_policy","chain":"in_policy","policy":true}' \
 			"$TMP/$name.ndjson" || true)"
 	if "$DROPMON" print -i "$TMP/$name.ndjson" >"$TMP/$name.print" 2>"$TMP/$name.print.err"; then
@@ -397,8 +402,9 @@ second_and_late() {
 	else
 		fail "$1: after the refused run, $TRACE_TABLE is missing in netns $B or $R"
 	fi
-	kill -0 "$COLLECT_PID" 2>/dev/null && ! exited "$COLLECT_PID" ||
+	if exited "$COLLECT_PID"; then
 		fail "$1: the first run is gone after the second was refused"
+	fi
 	netns_add "$D"
 	ip netns exec "$D" nft -f - <<'NFT'
 table ip dm_late {
