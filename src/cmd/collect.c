@@ -23,6 +23,8 @@
 #include "log.h"
 #include "monotonic.h"
 #include "netns.h"
+#include "nfnames.h"
+#include "nftrace.h"
 #include "opts.h"
 #include "outbuf.h"
 #include "outfile.h"
@@ -53,7 +55,8 @@ struct collect_config {
 	uint64_t duration_s; /* 0: no limit */
 	struct loader_events events;
 	bool utc;
-	bool force;	    /* -o may replace an existing file */
+	bool force; /* -o may replace an existing file */
+	bool netfilter_rules;
 	const char *output; /* NDJSON file instead of text on stdout */
 	const char *filter; /* pcap-filter expression */
 	const char *reason; /* name or number, resolved once BTF is read */
@@ -74,7 +77,8 @@ struct collect_run {
 	bool stopping;	    /* after the stop: take every event, queue what fits */
 	int out_err;	    /* the output's failed write, or 0 */
 	struct loader *loader;
-	double nf_poll_at; /* when to look for newly loaded netfilter modules */
+	double nf_poll_at;	 /* when to look for newly loaded netfilter modules */
+	struct nftrace *nftrace; /* --netfilter-rules */
 };
 
 /* The signal flag: how many SIGINT/SIGTERM arrived (a second one ends the
@@ -155,6 +159,11 @@ static const struct opts_entry collect_flags[] = {
 	  .arg = "EXPR",
 	  .help = "only packets matching a pcap-filter expression, e.g.\n"
 		  "'tcp port 443' (applied here, after --rate)" },
+	{ .name = "netfilter-rules",
+	  COLLECT(FLAG, netfilter_rules),
+	  .help = "name the nftables rule of each NETFILTER_DROP; adds\n"
+		  "a table of its own to each netns with nftables tables\n"
+		  "while it runs (dropmon(8), NETFILTER RULES)" },
 	{ .name = "output",
 	  .short_name = 'o',
 	  COLLECT(STRING, output),
@@ -202,6 +211,37 @@ static const struct opts_cmd collect_cmd = {
 	.n = sizeof(collect_flags) / sizeof(collect_flags[0]),
 };
 
+/* --netfilter-rules: the rule (or policy) the trace says dropped r. */
+static void name_rule(struct nftrace *t, struct evrecord *r)
+{
+	struct evrecord_nfrule *rule = &r->nf_rule;
+	struct nftrace_verdict v;
+	char fambuf[NFNAMES_SIZE];
+	size_t l3 = 0;
+
+	if (r->mac) {
+		l3 = 14;
+		/* A VLAN tag the device left in the frame. */
+		if (r->caplen >= 18 && ((r->packet[12] == 0x81 && r->packet[13] == 0x00) ||
+					(r->packet[12] == 0x88 && r->packet[13] == 0xa8)))
+			l3 = 18;
+	}
+	if (r->caplen <= l3 || nftrace_take(t, r->netns, r->packet + l3, r->caplen - l3, &v)) {
+		rule->why = r->nf_kind == DROPMON_NF_IPTABLES || r->nf_kind == DROPMON_NF_IP6TABLES
+				? "iptables-legacy: the kernel does not tell which rule"
+				: "no nftables trace of it: not an nftables verdict, or a netns "
+				  "collect does not trace";
+		return;
+	}
+	rule->known = true;
+	rule->policy = v.policy;
+	rule->handle = v.handle;
+	snprintf(rule->family, sizeof(rule->family), "%s", nfnames_family(v.family, fambuf));
+	snprintf(rule->table, sizeof(rule->table), "%s", v.table);
+	snprintf(rule->chain, sizeof(rule->chain), "%s", v.chain);
+	nftrace_rule_text(t, &v, rule->text, sizeof(rule->text));
+}
+
 static int on_event(const struct drop_event *ev, void *ctx)
 {
 	struct collect_run *run = ctx;
@@ -221,6 +261,8 @@ static int on_event(const struct drop_event *ev, void *ctx)
 		return 0;
 	}
 	evrecord_decode(r, ev, &run->decoder);
+	if (run->nftrace && !strcmp(r->reason, "NETFILTER_DROP"))
+		name_rule(run->nftrace, r);
 	strbuf_reset(&run->buf);
 	if (run->cfg->output ? evjson_write(&run->buf, r) : evtext_format(&run->buf, r, &run->text))
 		return -ENOMEM;
@@ -297,9 +339,13 @@ static int collect_loop(struct collect_run *run, struct ringbuf *events, double 
 		}
 		write_out(run);
 		evrecord_decoder_refresh(&run->decoder, (uint64_t)monotonic_s());
+		if (run->nftrace)
+			nftrace_drain(run->nftrace);
 		if (now >= run->nf_poll_at) {
 			loader_netfilter_poll(run->loader);
-			run->nf_poll_at = now + NF_POLL_S;
+			if (run->nftrace)
+				nftrace_scan(run->nftrace);
+			run->nf_poll_at = monotonic_s() + NF_POLL_S;
 		}
 		if (run->out_err) {
 			*cause = STOP_OUTPUT;
@@ -379,6 +425,52 @@ static void report(const struct collect_run *run, struct counters_reader *reader
 		cfg->output ? cfg->output : "", not_written, run->filtered,
 		stats[DROPMON_STAT_EVENTS_SENT], stats[DROPMON_STAT_EVENTS_FILTERED],
 		stats[DROPMON_STAT_EVENTS_LIMITED], stats[DROPMON_STAT_EVENTS_LOST]);
+}
+
+/* --netfilter-rules: says what it changes, then changes it. */
+static int start_rules(struct nftrace **out)
+{
+	int holder, err;
+
+	err = nftrace_open(NULL, out, &holder);
+	if (err == -EBUSY) {
+		pr_err("--netfilter-rules: another dropmon collect --netfilter-rules runs (pid "
+		       "%d, holding " NFTRACE_LOCK "); one at a time\n",
+		       holder);
+		return err;
+	}
+	if (err) {
+		pr_err("--netfilter-rules: cannot lock " NFTRACE_LOCK ": %s\n", strerror(-err));
+		return err;
+	}
+	pr_info("--netfilter-rules: nftables traces only packets marked with `meta nftrace "
+		"set 1`: collect adds a table of its own, " NFTRACE_FAMILY " " NFTRACE_TABLE
+		", to each network namespace with nftables tables, and deletes it when it "
+		"stops; nothing else is changed\n");
+	err = nftrace_scan(*out);
+	if (err == -ENOENT) {
+		pr_err("--netfilter-rules needs nft(8) (Debian package nftables)\n");
+		return err;
+	}
+	if (err < 0)
+		pr_warn("--netfilter-rules: no table added: %s\n", strerror(-err));
+	else if (err == 0)
+		pr_warn("--netfilter-rules: no network namespace has nftables tables yet; "
+			"new namespaces are looked at every %.0f s\n",
+			NF_POLL_S);
+	return 0;
+}
+
+/* What the trace gave, at the end. */
+static void report_rules(const struct nftrace *t)
+{
+	struct nftrace_stats st;
+
+	nftrace_get_stats(t, &st);
+	pr_info("--netfilter-rules: %u network namespaces traced; %" PRIu64
+		" drop verdicts seen, %" PRIu64 " named an event, %" PRIu64
+		" no event took; %" PRIu64 " times the kernel lost trace messages\n",
+		st.tables, st.verdicts, st.taken, st.verdicts - st.taken, st.lost);
 }
 
 int cmd_collect(int argc, char **argv)
@@ -476,6 +568,17 @@ int cmd_collect(int argc, char **argv)
 		cli_explain_load_error(stage, err);
 		goto cleanup;
 	}
+	if (cfg.netfilter_rules && run.decoder.reasons && !reasons_known(run.decoder.reasons)) {
+		pr_err("--netfilter-rules: this kernel reports no drop reasons (Linux 5.17 and "
+		       "later do): a NETFILTER_DROP cannot be told from another drop\n");
+		err = -ENOTSUP;
+		goto cleanup;
+	}
+	if (cfg.netfilter_rules) {
+		err = start_rules(&run.nftrace);
+		if (err)
+			goto cleanup;
+	}
 	err = evrecord_decoder_load_ksyms(&run.decoder);
 	if (err)
 		pr_warn("cannot read /proc/kallsyms (%s): stacks are printed as addresses\n",
@@ -517,7 +620,11 @@ int cmd_collect(int argc, char **argv)
 				strerror(errno));
 	}
 	report(&run, reader, cut);
+	if (run.nftrace)
+		report_rules(run.nftrace);
 cleanup:
+	/* First: the rulesets are given back whatever else fails. */
+	nftrace_stop(run.nftrace);
 	ringbuf_free(events);
 	counters_reader_free(reader);
 	reasons_free(run.decoder.reasons);

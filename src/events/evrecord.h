@@ -13,8 +13,26 @@
 #include "ksyms.h"
 #include "nfnames.h"
 
-#define EVRECORD_NAME_MAX 96   /* reason names, "subsys/REASON" included */
-#define EVRECORD_FRAME_MAX 160 /* "symbol+0xoff [module]" */
+#define EVRECORD_NAME_MAX 96	/* reason names, "subsys/REASON" included */
+#define EVRECORD_FRAME_MAX 160	/* "symbol+0xoff [module]" */
+#define EVRECORD_NFT_NAMSIZ 256 /* NFT_NAME_MAXLEN: a table or chain name and its NUL */
+#define EVRECORD_NFT_TEXT 512	/* a rule's text, cut to 511 bytes */
+
+/* collect --netfilter-rules: the nftables rule whose verdict dropped a
+ * NETFILTER_DROP, from the kernel's nftables trace. Names and text hold no
+ * control characters (evrecord_nf_name_ok()); evrecord_decode() leaves it
+ * all zero: the collector fills it in. */
+struct evrecord_nfrule {
+	bool known;		   /* false: no rule known (the rest empty) */
+	bool policy;		   /* the chain's policy dropped it: handle 0 */
+	char family[NFNAMES_SIZE]; /* "ip", "ip6", "inet", ... as nfnames_family() */
+	char table[EVRECORD_NFT_NAMSIZ];
+	/* the rule's own chain: a regular chain reached by a jump too */
+	char chain[EVRECORD_NFT_NAMSIZ];
+	uint64_t handle;	      /* the rule's handle (>= 1) when !policy */
+	char text[EVRECORD_NFT_TEXT]; /* as `nft -a list` prints it, "" when not looked up */
+	const char *why; /* !known: why not (a static string, never stored); NULL: not asked */
+};
 
 struct evrecord {
 	uint64_t time_ns; /* CLOCK_MONOTONIC of the drop */
@@ -50,6 +68,7 @@ struct evrecord {
 	char nf_hook[NFNAMES_SIZE];
 	char nf_table[DROPMON_NF_NAMSIZ];
 	char nf_chain[DROPMON_NF_NAMSIZ];
+	struct evrecord_nfrule nf_rule;
 	uint8_t packet[DROPMON_PKT_BYTES];
 };
 
@@ -66,8 +85,9 @@ struct evrecord_decoder {
 /* Fills r from a kernel event: names the reason, symbolizes the location
  * and the stack (leaving out the tracing machinery's own frames on top),
  * converts the time, names the netfilter verdict (a kind this binary does
- * not know is taken as none). ev must have been bounded (ringbuf.c does);
- * its netfilter names need not be terminated. */
+ * not know is taken as none); leaves r->nf_rule all zero (known false, why
+ * NULL). ev must have been bounded (ringbuf.c does); its netfilter names
+ * need not be terminated. */
 void evrecord_decode(struct evrecord *r, const struct drop_event *ev,
 		     const struct evrecord_decoder *d);
 /* Whether s[0..n) is fit to be a netfilter table or chain name in a

@@ -44,13 +44,13 @@ static uint32_t get_u32(const char *p)
 	return v;
 }
 
-/* The text of one event: nframes + 2 lines, and one more for a netfilter
- * verdict; no control characters (C0, DEL, or C1 in UTF-8) but the
- * newlines that end them. */
+/* The text of one event: nframes + 2 lines, one more for a netfilter
+ * verdict and one more for its nftables rule; no control characters (C0,
+ * DEL, or C1 in UTF-8) but the newlines that end them. */
 static void check_text(const char *s, size_t len, const struct evrecord *r)
 {
 	uint32_t want = (r->nframes < DROPMON_STACK_DEPTH ? r->nframes : DROPMON_STACK_DEPTH) + 2 +
-			(r->nf_kind != DROPMON_NF_NONE);
+			(r->nf_kind != DROPMON_NF_NONE) + (r->nf_rule.known || r->nf_rule.why);
 	uint32_t lines = 0;
 
 	if (!len || s[len - 1] != '\n')
@@ -70,6 +70,8 @@ static void check_text(const char *s, size_t len, const struct evrecord *r)
 		die("the text has the wrong number of lines");
 	if (r->nf_kind != DROPMON_NF_NONE && !memmem(s, len, "\n  netfilter: ", 14))
 		die("the text has no netfilter line");
+	if (r->nf_rule.known && !memmem(s, len, "\n  netfilter rule: ", 19))
+		die("the text has no netfilter rule line");
 }
 
 /* The capture, walked block by block (pcapng, native byte order): one

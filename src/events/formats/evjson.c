@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <json-c/json_object.h>
+#include <json-c/json_object_iterator.h>
 #include <json-c/json_tokener.h>
 
 #include "evjson.h"
@@ -25,9 +26,9 @@
  * per MiB. */
 #define EVJSON_MAX_CONTAINERS 1024
 /* Values in a line (counted by their commas): a scalar costs json-c some
- * 40 bytes, so a MiB of "0," would take 40 MB. Our writer puts 22 fields,
- * a stack of at most DROPMON_STACK_DEPTH frames and the 5 of netfilter in
- * a line. */
+ * 40 bytes, so a MiB of "0," would take 40 MB. Our writer puts 23 fields,
+ * a stack of at most DROPMON_STACK_DEPTH frames, the 5 of netfilter and
+ * the 5 of netfilter_rule in a line. */
 #define EVJSON_MAX_VALUES 4096
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -132,6 +133,28 @@ static void put_netfilter(struct strbuf *out, const struct evrecord *r, const ch
 	strbuf_putc(out, '}');
 }
 
+/* family, table, chain, then "policy":true or the handle, then the text
+ * unless it is empty; nothing of why. */
+static void put_nf_rule(struct strbuf *out, const struct evrecord_nfrule *nr)
+{
+	put_key(out, "netfilter_rule");
+	strbuf_puts(out, "{\"family\":");
+	put_string(out, nr->family, sizeof(nr->family));
+	strbuf_puts(out, ",\"table\":");
+	put_string(out, nr->table, sizeof(nr->table));
+	strbuf_puts(out, ",\"chain\":");
+	put_string(out, nr->chain, sizeof(nr->chain));
+	if (nr->policy)
+		strbuf_puts(out, ",\"policy\":true");
+	else
+		put_u64_field(out, "handle", nr->handle);
+	if (nr->text[0]) {
+		strbuf_puts(out, ",\"text\":");
+		put_string(out, nr->text, sizeof(nr->text));
+	}
+	strbuf_putc(out, '}');
+}
+
 int evjson_write(struct strbuf *out, const struct evrecord *r)
 {
 	uint32_t nframes = r->nframes < DROPMON_STACK_DEPTH ? r->nframes : DROPMON_STACK_DEPTH;
@@ -166,6 +189,8 @@ int evjson_write(struct strbuf *out, const struct evrecord *r)
 	strbuf_putc(out, ']');
 	if (nf_kind[0])
 		put_netfilter(out, r, nf_kind);
+	if (r->nf_rule.known)
+		put_nf_rule(out, &r->nf_rule);
 	put_u64_field(out, "ifindex", r->ifindex);
 	put_key(out, "dev");
 	put_string(out, r->dev, sizeof(r->dev));
@@ -201,6 +226,7 @@ enum field_kind {
 	FK_PACKET_START,
 	FK_PACKET,
 	FK_NETFILTER,
+	FK_NETFILTER_RULE,
 };
 
 struct field {
@@ -239,6 +265,7 @@ enum {
 	F_FUNCTION,
 	F_STACK,
 	F_NETFILTER,
+	F_NETFILTER_RULE,
 	F_IFINDEX,
 	F_DEV,
 	F_RX_IFINDEX,
@@ -265,6 +292,7 @@ static const struct field fields[F_COUNT] = {
 	[F_FUNCTION] = FIELD("function", FK_STRING, function),
 	[F_STACK] = FIELD("stack", FK_STACK, frames),
 	[F_NETFILTER] = FIELD_SPECIAL("netfilter", FK_NETFILTER),
+	[F_NETFILTER_RULE] = FIELD_SPECIAL("netfilter_rule", FK_NETFILTER_RULE),
 	[F_IFINDEX] = FIELD("ifindex", FK_UINT, ifindex),
 	[F_DEV] = FIELD("dev", FK_STRING, dev),
 	[F_RX_IFINDEX] = FIELD("rx_ifindex", FK_UINT, rx_ifindex),
@@ -666,6 +694,98 @@ static int read_netfilter(struct pctx *c, const struct field *f, json_object *v,
 	return 0;
 }
 
+/* The members of "netfilter_rule", by the field machinery's messages
+ * ("missing field \"netfilter_rule.table\"", ...). */
+enum { NR_FAMILY, NR_TABLE, NR_CHAIN, NR_HANDLE, NR_POLICY, NR_TEXT, NR_COUNT };
+
+#define NR_FIELD(k)                                                                                \
+	{                                                                                          \
+		.name = k, FIELD_WHY("netfilter_rule." k)                                          \
+	}
+
+static const struct field nr_fields[NR_COUNT] = {
+	[NR_FAMILY] = NR_FIELD("family"), [NR_TABLE] = NR_FIELD("table"),
+	[NR_CHAIN] = NR_FIELD("chain"),	  [NR_HANDLE] = NR_FIELD("handle"),
+	[NR_POLICY] = NR_FIELD("policy"), [NR_TEXT] = NR_FIELD("text"),
+};
+
+/* A string member into dst[0..size) (zeroed): present when required,
+ * bounded, not empty unless empty is NULL, then as ok() would have it (a
+ * token, or a name without control characters). */
+static int read_nr_string(struct pctx *c, json_object *obj, int i, bool required, char *dst,
+			  size_t size, const char *empty, bool (*ok)(const char *, size_t),
+			  const char *bad)
+{
+	const struct field *f = &nr_fields[i];
+	json_object *v;
+	const char *s;
+	size_t n;
+
+	if (!json_object_object_get_ex(obj, f->name, &v))
+		return required ? fail(c, f->missing) : 0;
+	if (get_string(c, f, v, &s, &n))
+		return -EINVAL;
+	if (n >= size)
+		return fail(c, f->toolong);
+	if (!n && empty)
+		return fail(c, empty);
+	if (!ok(s, n))
+		return fail(c, bad);
+	memcpy(dst, s, n);
+	return 0;
+}
+
+/* Strict as "netfilter" is, and stricter: its one writer is ours, so a
+ * member it never writes is refused, not skipped. Either "policy":true or
+ * a handle in [1, INT64_MAX] (the kernel's handles are u64 but count up
+ * from 1); text optional. */
+static int read_nf_rule(struct pctx *c, const struct field *f, json_object *v, struct evrecord *r)
+{
+	struct evrecord_nfrule *nr = &r->nf_rule;
+	json_object *handle = NULL, *policy = NULL;
+	bool has_handle, has_policy;
+	uint64_t u;
+
+	memset(nr, 0, sizeof(*nr));
+	if (!json_object_is_type(v, json_type_object))
+		return fail(c, f->type);
+	/* Members it does not know are skipped, as in "netfilter": a later
+	 * version may add some. */
+	/* An empty family is no token: refused as "netfilter" refuses it. */
+	if (read_nr_string(c, v, NR_FAMILY, true, nr->family, sizeof(nr->family), NULL, is_token,
+			   "bad netfilter_rule.family") ||
+	    read_nr_string(c, v, NR_TABLE, true, nr->table, sizeof(nr->table),
+			   "empty netfilter_rule.table", evrecord_nf_name_ok,
+			   "control character in netfilter_rule.table") ||
+	    read_nr_string(c, v, NR_CHAIN, true, nr->chain, sizeof(nr->chain),
+			   "empty netfilter_rule.chain", evrecord_nf_name_ok,
+			   "control character in netfilter_rule.chain"))
+		return -EINVAL;
+	/* A JSON null is a NULL value: present all the same, of the wrong type. */
+	has_handle = json_object_object_get_ex(v, "handle", &handle);
+	has_policy = json_object_object_get_ex(v, "policy", &policy);
+	if (has_handle && has_policy)
+		return fail(c, "netfilter_rule has both a handle and policy");
+	if (!has_handle && !has_policy)
+		return fail(c, "netfilter_rule has neither a handle nor policy");
+	if (has_policy) {
+		if (!json_object_is_type(policy, json_type_boolean))
+			return fail(c, nr_fields[NR_POLICY].type);
+		if (!json_object_get_boolean(policy))
+			return fail(c, "netfilter_rule.policy is false (only true is written)");
+		nr->policy = true;
+	} else {
+		if (get_uint(c, &nr_fields[NR_HANDLE], handle, 1, INT64_MAX, &u))
+			return -EINVAL;
+		nr->handle = u;
+	}
+	if (read_nr_string(c, v, NR_TEXT, false, nr->text, sizeof(nr->text), NULL,
+			   evrecord_nf_name_ok, "control character in netfilter_rule.text"))
+		return -EINVAL;
+	nr->known = true;
+	return 0;
+}
+
 static int read_packet(struct pctx *c, const struct field *f, json_object *v, struct evrecord *r)
 {
 	const char *hex;
@@ -729,6 +849,8 @@ static int read_field(struct pctx *c, const struct field *f, json_object *v, str
 		return read_packet(c, f, v, r);
 	case FK_NETFILTER:
 		return read_netfilter(c, f, v, r);
+	case FK_NETFILTER_RULE:
+		return read_nf_rule(c, f, v, r);
 	default:
 		break;
 	}

@@ -46,6 +46,26 @@
  *                           family
  *                 table and chain: at most DROPMON_NF_NAMSIZ - 1 bytes (the
  *                 kernel's names are cut there), no control characters
+ *   netfilter_rule
+ *                 object, the nftables rule whose verdict dropped the packet
+ *                 (collect --netfilter-rules, from the kernel's nftables
+ *                 trace); only when it is known. Its keys, in this order:
+ *                   family  the table's family, as netfilter.family
+ *                   table   the table's name, required
+ *                   chain   the rule's own chain (a regular chain reached by
+ *                           a jump too), required
+ *                   policy  true: the chain's policy dropped it; or
+ *                   handle  integer, 1 to 2^63 - 1, the rule's handle as
+ *                           `nft -a list` prints it; exactly one of the two
+ *                   text    the rule as `nft -a list` prints it, at most
+ *                           EVRECORD_NFT_TEXT - 1 bytes; absent when it was
+ *                           not looked up ("" reads as absent)
+ *                 table and chain: 1 to EVRECORD_NFT_NAMSIZ - 1 bytes; no
+ *                 control characters in them or the text. As in netfilter,
+ *                 members not listed here are skipped; "policy" false is
+ *                 refused: {"family":"inet","table":"dm_filter","chain":"deny",
+ *                 "handle":4,"text":"udp dport 5000 drop # handle 4"}, or
+ *                 {"family":"ip","table":"t","chain":"in","policy":true}
  *   ifindex       integer, skb->dev's ifindex, else skb->skb_iif; 0: none
  *   dev           string, the device's name, "" without one
  *   rx_ifindex    integer, where the packet came in, 0 if it did not
@@ -62,8 +82,8 @@
  *                 most DROPMON_PKT_BYTES of them; "" when none were captured
  *
  * Strings are JSON-escaped, but bytes >= 0x80 are copied as they are: comm,
- * dev and the netfilter names may hold any bytes, so a line is not always
- * valid UTF-8.
+ * dev, the netfilter names and the rule's text may hold any bytes, so a
+ * line is not always valid UTF-8.
  */
 #define EVJSON_VERSION 1
 

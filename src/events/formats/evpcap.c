@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Drop events into pcapng: link type from where the bytes start, original
- * length from frame_len, and the reason, function, netns, task and the
- * netfilter verdict as the packet comment. */
+ * length from frame_len, and the reason, function, netns, task, the
+ * netfilter verdict and the nftables rule as the packet comment. */
 #include <errno.h>
 #include <inttypes.h>
 
@@ -31,6 +31,10 @@ int evpcap_add(struct pcapng_writer *w, const struct evrecord *r, struct strbuf 
 	if (nfnames_kind(r->nf_kind)[0]) { /* as in the text: one shape to read */
 		strbuf_puts(scratch, "; netfilter ");
 		evtext_put_netfilter(scratch, r);
+	}
+	if (r->nf_rule.known || r->nf_rule.why) {
+		strbuf_puts(scratch, "; netfilter rule ");
+		evtext_put_netfilter_rule(scratch, r);
 	}
 	if (scratch->err)
 		return scratch->err;

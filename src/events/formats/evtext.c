@@ -48,6 +48,36 @@ int evtext_put_netfilter(struct strbuf *out, const struct evrecord *r)
 	return out->err;
 }
 
+int evtext_put_netfilter_rule(struct strbuf *out, const struct evrecord *r)
+{
+	const struct evrecord_nfrule *nr = &r->nf_rule;
+
+	if (!nr->known) {
+		if (nr->why) {
+			strbuf_puts(out, "unknown (");
+			strbuf_put_printable(out, nr->why);
+			strbuf_putc(out, ')');
+		}
+		return out->err;
+	}
+	put_name(out, nr->family);
+	strbuf_putc(out, ' ');
+	put_name(out, nr->table);
+	strbuf_puts(out, " chain ");
+	put_name(out, nr->chain);
+	if (nr->policy) {
+		strbuf_puts(out, " policy drop");
+		return out->err;
+	}
+	strbuf_puts(out, " handle ");
+	strbuf_put_u64(out, nr->handle);
+	if (nr->text[0]) {
+		strbuf_puts(out, ": ");
+		strbuf_put_printable(out, nr->text);
+	}
+	return out->err;
+}
+
 int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evtext_opts *o)
 {
 	bool sep = false;
@@ -91,6 +121,11 @@ int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evt
 	if (nfnames_kind(r->nf_kind)[0]) {
 		strbuf_puts(out, "  netfilter: ");
 		evtext_put_netfilter(out, r);
+		strbuf_putc(out, '\n');
+	}
+	if (r->nf_rule.known || r->nf_rule.why) {
+		strbuf_puts(out, "  netfilter rule: ");
+		evtext_put_netfilter_rule(out, r);
 		strbuf_putc(out, '\n');
 	}
 	return out->err;

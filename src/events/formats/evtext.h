@@ -20,6 +20,7 @@ struct evtext_opts {
  *       ...
  *     if <ifindex> (<dev>) rxif <rx ifindex> <packet summary>[ netns <inode>]
  *     netfilter: <verdict>            only for a drop with a verdict
+ *     netfilter rule: <rule>          only when the rule is known, or why not
  * Returns 0 or out's error. */
 int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evtext_opts *o);
 /* Appends r's netfilter verdict, nothing for a record without one:
@@ -29,5 +30,14 @@ int evtext_format(struct strbuf *out, const struct evrecord *r, const struct evt
  * family and name; "?" for an empty name, control characters as '?'.
  * Returns 0 or out's error. */
 int evtext_put_netfilter(struct strbuf *out, const struct evrecord *r);
+/* Appends r's nftables rule (r->nf_rule), nothing when it is neither known
+ * nor said why not:
+ *   <family> <table> chain <chain> handle <handle>[: <text>]
+ *   <family> <table> chain <chain> policy drop
+ *   unknown (<why>)
+ * ("inet dm_filter chain deny handle 4: udp dport 5000 drop # handle 4");
+ * names as evtext_put_netfilter() writes them, control characters in the
+ * text as '?'. Returns 0 or out's error. */
+int evtext_put_netfilter_rule(struct strbuf *out, const struct evrecord *r);
 
 #endif

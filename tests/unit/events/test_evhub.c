@@ -60,6 +60,17 @@ static void rec_fill(struct evrecord *r, uint64_t seq)
 	r->caplen = (uint16_t)(seq % (sizeof(r->packet) + 1));
 	for (uint16_t i = 0; i < r->caplen; i++)
 		r->packet[i] = (uint8_t)(seq + i);
+	/* collect's rule, now and then; a why alone, now and then. */
+	if (seq % 3 == 1) {
+		r->nf_rule.known = true;
+		r->nf_rule.policy = seq % 2;
+		r->nf_rule.handle = seq;
+		snprintf(r->nf_rule.table, sizeof(r->nf_rule.table), "t%llu",
+			 (unsigned long long)seq);
+		memset(r->nf_rule.text, 'r', sizeof(r->nf_rule.text) - 1);
+	} else if (seq % 3 == 2) {
+		r->nf_rule.why = "a static string";
+	}
 }
 
 /* The last max recent events, oldest first, as a snapshot reads them. */

@@ -154,6 +154,13 @@ static void assert_records_equal(const struct evrecord *a, const struct evrecord
 	assert_field_equal(a, b, nf_hook);
 	assert_field_equal(a, b, nf_table);
 	assert_field_equal(a, b, nf_chain);
+	assert_field_equal(a, b, nf_rule.known);
+	assert_field_equal(a, b, nf_rule.policy);
+	assert_field_equal(a, b, nf_rule.family);
+	assert_field_equal(a, b, nf_rule.table);
+	assert_field_equal(a, b, nf_rule.chain);
+	assert_field_equal(a, b, nf_rule.handle);
+	assert_field_equal(a, b, nf_rule.text);
 }
 
 static void round_trip(const struct evrecord *in)
@@ -610,6 +617,332 @@ static void test_netfilter_errors(void **state)
 	/* Duplicates: the last object is checked. */
 	expect_error_extra(",\"netfilter\":{" NF_OK NF_OK_CHAIN "},\"netfilter\":{}",
 			   "missing field \"netfilter.kind\"");
+}
+
+/* The longest rule a record holds, with what JSON escapes and bytes >=
+ * 0x80; a handle or the policy as asked. */
+static void fill_rule(struct evrecord *r, bool policy, uint64_t handle)
+{
+	struct evrecord_nfrule *nr = &r->nf_rule;
+
+	memset(nr, 0, sizeof(*nr));
+	nr->known = true;
+	nr->policy = policy;
+	nr->handle = handle;
+	memset(nr->family, 'a', sizeof(nr->family) - 1);
+	memset(nr->table, 't', sizeof(nr->table) - 1);
+	memcpy(nr->table, "a\"b\\c\xff\xc3\xa9 /", 10);
+	memset(nr->chain, 'c', sizeof(nr->chain) - 1);
+	memset(nr->text, 'x', sizeof(nr->text) - 1);
+	memcpy(nr->text, "ip saddr \"q\\\" drop # handle 4 \xc3\xa9",
+	       sizeof("ip saddr \"q\\\" drop # handle 4 \xc3\xa9") - 1);
+}
+
+/* Both forms through the writer and back: the record the same, why never
+ * written; the exact bytes of each, after "netfilter". */
+static void test_netfilter_rule_round_trip(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct evrecord *r = rec_new(), *back = rec_new();
+	const char *why;
+
+	(void)state;
+	fill_full(r);
+	fill_rule(r, false, 1);
+	round_trip(r);
+	fill_rule(r, false, INT64_MAX);
+	round_trip(r);
+	fill_rule(r, true, 0);
+	round_trip(r);
+	/* The fewest bytes; no verdict but a rule. */
+	memset(r, 0, sizeof(*r));
+	r->nf_rule.known = true;
+	r->nf_rule.family[0] = '0';
+	r->nf_rule.table[0] = 'T';
+	r->nf_rule.chain[0] = 'C';
+	r->nf_rule.handle = 2;
+	round_trip(r);
+	r->nf_rule.policy = true;
+	r->nf_rule.handle = 0;
+	round_trip(r);
+
+	/* Exact: a rule with its text, after the verdict's object. */
+	memset(r, 0, sizeof(*r));
+	r->time_ns = 5;
+	snprintf(r->reason, sizeof(r->reason), "NETFILTER_DROP");
+	r->nf_kind = DROPMON_NF_NFTABLES;
+	strcpy(r->nf_family, "inet");
+	strcpy(r->nf_table, "dm_filter");
+	strcpy(r->nf_chain, "input");
+	strcpy(r->nf_hook, "input");
+	r->nf_rule.known = true;
+	strcpy(r->nf_rule.family, "inet");
+	strcpy(r->nf_rule.table, "dm_filter");
+	strcpy(r->nf_rule.chain, "deny");
+	r->nf_rule.handle = 4;
+	strcpy(r->nf_rule.text, "udp dport 5000 drop # handle 4");
+	r->nf_rule.why = "never written";
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_string_equal(
+	    sb.buf,
+	    "{\"v\":1,\"time_ns\":5,\"cpu\":0,\"pid\":0,\"tgid\":0,\"comm\":\"\","
+	    "\"reason\":\"NETFILTER_DROP\",\"reason_code\":0,\"location\":\"0x0\","
+	    "\"function\":\"\",\"stack\":[],"
+	    "\"netfilter\":{\"kind\":\"nftables\",\"family\":\"inet\","
+	    "\"table\":\"dm_filter\",\"chain\":\"input\",\"hook\":\"input\"},"
+	    "\"netfilter_rule\":{\"family\":\"inet\",\"table\":\"dm_filter\","
+	    "\"chain\":\"deny\",\"handle\":4,\"text\":\"udp dport 5000 drop # handle 4\"},"
+	    "\"ifindex\":0,\"dev\":\"\",\"rx_ifindex\":0,\"netns\":0,\"len\":0,"
+	    "\"frame_len\":0,\"l3_proto\":0,\"packet_start\":\"network\",\"packet\":\"\"}\n");
+	assert_int_equal(parse_n(sb.buf, sb.len, back, &why), 0);
+	assert_true(back->nf_rule.known);
+	assert_false(back->nf_rule.policy);
+	assert_string_equal(back->nf_rule.family, "inet");
+	assert_string_equal(back->nf_rule.table, "dm_filter");
+	assert_string_equal(back->nf_rule.chain, "deny");
+	assert_int_equal(back->nf_rule.handle, 4);
+	assert_string_equal(back->nf_rule.text, "udp dport 5000 drop # handle 4");
+	assert_null(back->nf_rule.why);
+
+	/* Exact: the policy, without text. */
+	strbuf_reset(&sb);
+	strcpy(r->nf_rule.family, "ip");
+	strcpy(r->nf_rule.table, "dm_policy");
+	strcpy(r->nf_rule.chain, "in_policy");
+	r->nf_rule.policy = true;
+	r->nf_rule.text[0] = '\0';
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_non_null(strstr(sb.buf, "\"hook\":\"input\"},\"netfilter_rule\":{\"family\":\"ip\","
+				       "\"table\":\"dm_policy\",\"chain\":\"in_policy\","
+				       "\"policy\":true},\"ifindex\":0,"));
+	assert_null(strstr(sb.buf, "handle"));
+	assert_null(strstr(sb.buf, "never"));
+	assert_int_equal(parse_n(sb.buf, sb.len, back, &why), 0);
+	assert_true(back->nf_rule.known);
+	assert_true(back->nf_rule.policy);
+	assert_int_equal(back->nf_rule.handle, 0);
+	assert_string_equal(back->nf_rule.chain, "in_policy");
+	assert_string_equal(back->nf_rule.text, "");
+
+	/* Not known (why or not): no key, and nothing reads back. */
+	strbuf_reset(&sb);
+	r->nf_rule.known = false;
+	assert_int_equal(evjson_write(&sb, r), 0);
+	assert_null(strstr(sb.buf, "netfilter_rule"));
+	assert_int_equal(parse_n(sb.buf, sb.len, back, &why), 0);
+	assert_false(back->nf_rule.known);
+	assert_null(back->nf_rule.why);
+	strbuf_free(&sb);
+	free(r);
+	free(back);
+}
+
+#define NR_NAMES "\"family\":\"inet\",\"table\":\"dm_filter\",\"chain\":\"deny\""
+#define NR(members) ",\"netfilter_rule\":{" members "}"
+
+/* What other tools may write that means the same: any order, spacing,
+ * escapes, the bounds of each member; an empty text as none. */
+static void test_netfilter_rule(void **state)
+{
+	struct evrecord *r = rec_new();
+	char s[1200];
+
+	(void)state;
+	expect_ok_extra(NR(NR_NAMES ",\"handle\":4,\"text\":\"udp dport 5000 drop # handle 4\""),
+			r);
+	assert_true(r->nf_rule.known);
+	assert_false(r->nf_rule.policy);
+	assert_string_equal(r->nf_rule.family, "inet");
+	assert_string_equal(r->nf_rule.table, "dm_filter");
+	assert_string_equal(r->nf_rule.chain, "deny");
+	assert_int_equal(r->nf_rule.handle, 4);
+	assert_string_equal(r->nf_rule.text, "udp dport 5000 drop # handle 4");
+	/* Members it does not know are skipped, whatever their value (as in
+	 * "netfilter"): a later version may add some; why is never read. */
+	expect_ok_extra(NR(NR_NAMES ",\"handle\":4,\"why\":\"x\",\"verdict\":{\"a\":[1]},"
+				    "\"known\":false"),
+			r);
+	assert_true(r->nf_rule.known);
+	assert_int_equal(r->nf_rule.handle, 4);
+	assert_null(r->nf_rule.why);
+	assert_string_equal(r->nf_rule.text, "");
+	expect_ok_extra(NR(NR_NAMES ",\"handle\":4,\"text\":\"udp dport 5000 drop # handle 4\""),
+			r);
+	/* The netfilter object is not needed, nor is it touched. */
+	assert_int_equal(r->nf_kind, DROPMON_NF_NONE);
+
+	expect_ok_extra(" , \"netfilter_rule\" : { \"policy\" : true , \"chain\":\"in\\u00e9\","
+			"\"table\":\"p \\\"q\\\"\",\"family\":\"255\" }",
+			r);
+	assert_true(r->nf_rule.known);
+	assert_true(r->nf_rule.policy);
+	assert_int_equal(r->nf_rule.handle, 0);
+	assert_string_equal(r->nf_rule.family, "255");
+	assert_string_equal(r->nf_rule.table, "p \"q\"");
+	assert_string_equal(r->nf_rule.chain, "in\xc3\xa9");
+	assert_string_equal(r->nf_rule.text, "");
+
+	expect_ok_extra(NR(NR_NAMES ",\"handle\":9223372036854775807,\"text\":\"\""), r);
+	assert_int_equal(r->nf_rule.handle, INT64_MAX);
+	assert_string_equal(r->nf_rule.text, "");
+	assert_true(r->nf_rule.known);
+
+	/* The longest of each. */
+	snprintf(s, sizeof(s),
+		 NR("\"family\":\"%0*d\",\"table\":\"%0*d\",\"chain\":\"%0*d\",\"handle\":1,"
+		    "\"text\":\"%0*d\""),
+		 NFNAMES_SIZE - 1, 1, EVRECORD_NFT_NAMSIZ - 1, 2, EVRECORD_NFT_NAMSIZ - 1, 3,
+		 EVRECORD_NFT_TEXT - 1, 4);
+	expect_ok_extra(s, r);
+	assert_int_equal(strlen(r->nf_rule.family), NFNAMES_SIZE - 1);
+	assert_int_equal(strlen(r->nf_rule.table), EVRECORD_NFT_NAMSIZ - 1);
+	assert_int_equal(strlen(r->nf_rule.chain), EVRECORD_NFT_NAMSIZ - 1);
+	assert_int_equal(strlen(r->nf_rule.text), EVRECORD_NFT_TEXT - 1);
+
+	/* Duplicates: the last object wins, whole. */
+	expect_ok_extra(NR(NR_NAMES ",\"handle\":4,\"text\":\"x\"")
+			    NR("\"family\":\"ip\",\"table\":\"t\",\"chain\":\"c\",\"policy\":true"),
+			r);
+	assert_true(r->nf_rule.policy);
+	assert_int_equal(r->nf_rule.handle, 0);
+	assert_memory_equal(r->nf_rule.family, "ip\0\0\0\0\0\0\0\0\0\0\0\0\0\0", NFNAMES_SIZE);
+	assert_string_equal(r->nf_rule.text, "");
+
+	/* Absent: not known. */
+	expect_ok_extra("", r);
+	assert_false(r->nf_rule.known);
+	free(r);
+}
+
+/* Each way the rule's object can be wrong, with its reason. */
+static void test_netfilter_rule_errors(void **state)
+{
+	char s[1200];
+
+	(void)state;
+	/* Not an object. */
+	expect_error_extra(",\"netfilter_rule\":null",
+			   "field \"netfilter_rule\" has the wrong type");
+	expect_error_extra(",\"netfilter_rule\":[]", "field \"netfilter_rule\" has the wrong type");
+	expect_error_extra(",\"netfilter_rule\":\"x\"",
+			   "field \"netfilter_rule\" has the wrong type");
+	expect_error_extra(",\"netfilter_rule\":true",
+			   "field \"netfilter_rule\" has the wrong type");
+
+	/* Names missing, of the wrong type, empty, too long, with controls. */
+	expect_error_extra(NR(""), "missing field \"netfilter_rule.family\"");
+	expect_error_extra(NR("\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+			   "missing field \"netfilter_rule.family\"");
+	expect_error_extra(NR("\"family\":\"ip\",\"chain\":\"c\",\"handle\":1"),
+			   "missing field \"netfilter_rule.table\"");
+	expect_error_extra(NR("\"family\":\"ip\",\"table\":\"t\",\"handle\":1"),
+			   "missing field \"netfilter_rule.chain\"");
+	expect_error_extra(NR("\"family\":2,\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+			   "field \"netfilter_rule.family\" has the wrong type");
+	expect_error_extra(NR("\"family\":null,\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+			   "field \"netfilter_rule.family\" has the wrong type");
+	expect_error_extra(NR("\"family\":\"ip\",\"table\":[],\"chain\":\"c\",\"handle\":1"),
+			   "field \"netfilter_rule.table\" has the wrong type");
+	expect_error_extra(NR("\"family\":\"ip\",\"table\":\"t\",\"chain\":{},\"handle\":1"),
+			   "field \"netfilter_rule.chain\" has the wrong type");
+	/* family: a token of nfnames.h's shape, as netfilter.family */
+	expect_error_extra(NR("\"family\":\"\",\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+			   "bad netfilter_rule.family");
+	expect_error_extra(NR("\"family\":\"INET\",\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+			   "bad netfilter_rule.family");
+	expect_error_extra(NR("\"family\":\"in et\",\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+			   "bad netfilter_rule.family");
+	expect_error_extra(NR("\"family\":\"-1\",\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+			   "bad netfilter_rule.family");
+	expect_error_extra(
+	    NR("\"family\":\"\\u00e9\",\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+	    "bad netfilter_rule.family");
+	snprintf(s, sizeof(s),
+		 NR("\"family\":\"%0*d\",\"table\":\"t\",\"chain\":\"c\",\"handle\":1"),
+		 NFNAMES_SIZE, 1);
+	expect_error_extra(s, "field \"netfilter_rule.family\" too long");
+	/* table and chain */
+	expect_error_extra(NR("\"family\":\"ip\",\"table\":\"\",\"chain\":\"c\",\"handle\":1"),
+			   "empty netfilter_rule.table");
+	expect_error_extra(NR("\"family\":\"ip\",\"table\":\"t\",\"chain\":\"\",\"handle\":1"),
+			   "empty netfilter_rule.chain");
+	expect_error_extra(
+	    NR("\"family\":\"ip\",\"table\":\"\\u001b[2J\",\"chain\":\"c\",\"handle\":1"),
+	    "control character in netfilter_rule.table");
+	expect_error_extra(NR("\"family\":\"ip\",\"table\":\"t\",\"chain\":\"a\\nb\",\"handle\":1"),
+			   "control character in netfilter_rule.chain");
+	expect_error_extra(
+	    NR("\"family\":\"ip\",\"table\":\"t\",\"chain\":\"\\u007f\",\"handle\":1"),
+	    "control character in netfilter_rule.chain");
+	expect_error_extra(
+	    NR("\"family\":\"ip\",\"table\":\"t\",\"chain\":\"a\\u0000\",\"handle\":1"),
+	    "bad string escape");
+	snprintf(s, sizeof(s),
+		 NR("\"family\":\"ip\",\"table\":\"%0*d\",\"chain\":\"c\",\"handle\":1"),
+		 EVRECORD_NFT_NAMSIZ, 1);
+	expect_error_extra(s, "field \"netfilter_rule.table\" too long");
+	snprintf(s, sizeof(s),
+		 NR("\"family\":\"ip\",\"table\":\"t\",\"chain\":\"%0*d\",\"handle\":1"),
+		 EVRECORD_NFT_NAMSIZ, 1);
+	expect_error_extra(s, "field \"netfilter_rule.chain\" too long");
+
+	/* Exactly one of policy (true) and a handle in [1, 2^63 - 1]. */
+	expect_error_extra(NR(NR_NAMES), "netfilter_rule has neither a handle nor policy");
+	expect_error_extra(NR(NR_NAMES ",\"text\":\"drop\""),
+			   "netfilter_rule has neither a handle nor policy");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":4,\"policy\":true"),
+			   "netfilter_rule has both a handle and policy");
+	expect_error_extra(NR(NR_NAMES ",\"policy\":false,\"handle\":4"),
+			   "netfilter_rule has both a handle and policy");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":null,\"policy\":true"),
+			   "netfilter_rule has both a handle and policy");
+	expect_error_extra(NR(NR_NAMES ",\"policy\":false"),
+			   "netfilter_rule.policy is false (only true is written)");
+	expect_error_extra(NR(NR_NAMES ",\"policy\":1"),
+			   "field \"netfilter_rule.policy\" has the wrong type");
+	expect_error_extra(NR(NR_NAMES ",\"policy\":\"true\""),
+			   "field \"netfilter_rule.policy\" has the wrong type");
+	expect_error_extra(NR(NR_NAMES ",\"policy\":null"),
+			   "field \"netfilter_rule.policy\" has the wrong type");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":0"),
+			   "field \"netfilter_rule.handle\" out of range");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":-1"),
+			   "field \"netfilter_rule.handle\" out of range");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":-0"),
+			   "field \"netfilter_rule.handle\" out of range");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":9223372036854775808"),
+			   "field \"netfilter_rule.handle\" out of range");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":18446744073709551615"),
+			   "field \"netfilter_rule.handle\" out of range");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":18446744073709551616"),
+			   "field \"netfilter_rule.handle\" out of range");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":4.0"),
+			   "field \"netfilter_rule.handle\" is not an integer");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":4e0"),
+			   "field \"netfilter_rule.handle\" is not an integer");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":\"4\""),
+			   "field \"netfilter_rule.handle\" has the wrong type");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":null"),
+			   "field \"netfilter_rule.handle\" has the wrong type");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":true"),
+			   "field \"netfilter_rule.handle\" has the wrong type");
+
+	/* text */
+	expect_error_extra(NR(NR_NAMES ",\"handle\":4,\"text\":4"),
+			   "field \"netfilter_rule.text\" has the wrong type");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":4,\"text\":null"),
+			   "field \"netfilter_rule.text\" has the wrong type");
+	expect_error_extra(NR(NR_NAMES ",\"handle\":4,\"text\":\"drop\\r\""),
+			   "control character in netfilter_rule.text");
+	expect_error_extra(NR(NR_NAMES ",\"policy\":true,\"text\":\"\\u001b]0;x\\u0007\""),
+			   "control character in netfilter_rule.text");
+	snprintf(s, sizeof(s), NR(NR_NAMES ",\"handle\":4,\"text\":\"%0*d\""), EVRECORD_NFT_TEXT,
+		 1);
+	expect_error_extra(s, "field \"netfilter_rule.text\" too long");
+
+	/* Duplicates: the last object is checked. */
+	expect_error_extra(NR(NR_NAMES ",\"handle\":4") NR(NR_NAMES),
+			   "netfilter_rule has neither a handle nor policy");
 }
 
 /* Files written before frame_len: it is derived, as those versions did
@@ -1151,6 +1484,9 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_netfilter),
 		cmocka_unit_test(test_netfilter_errors),
+		cmocka_unit_test(test_netfilter_rule_round_trip),
+		cmocka_unit_test(test_netfilter_rule),
+		cmocka_unit_test(test_netfilter_rule_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

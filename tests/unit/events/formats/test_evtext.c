@@ -183,6 +183,119 @@ static void test_format_netfilter(void **state)
 	strbuf_free(&sb);
 }
 
+/* The rule's line after the verdict's, in each of its four shapes; none
+ * when the rule was not asked for; a file's text reaches no terminal as
+ * controls. */
+static void test_format_netfilter_rule(void **state)
+{
+	static const char head[] =
+	    "4152973315243 [nc] 14839 [tp] skb:kfree_skb drop "
+	    "(NETFILTER_DROP)\n"
+	    "    kfree_skb_reason+0x8f\n"
+	    "  if 1 (lo) rxif 1 no packet data, len 60\n"
+	    "  netfilter: nftables table inet dm_filter chain input hook input\n";
+	struct evtext_opts o = { .init_netns = 4026531840u };
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT;
+	struct evrecord_nfrule *nr;
+	struct evrecord *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	assert_non_null(r);
+	fill_record(r);
+	nr = &r->nf_rule;
+	snprintf(r->reason, sizeof(r->reason), "NETFILTER_DROP");
+	r->nframes = 1;
+	r->caplen = 0;
+	r->nf_kind = DROPMON_NF_NFTABLES;
+	snprintf(r->nf_family, sizeof(r->nf_family), "inet");
+	snprintf(r->nf_table, sizeof(r->nf_table), "dm_filter");
+	snprintf(r->nf_chain, sizeof(r->nf_chain), "input");
+	snprintf(r->nf_hook, sizeof(r->nf_hook), "input");
+
+	/* Not asked: the verdict's line is the last. */
+	assert_int_equal(evtext_format(&sb, r, &o), 0);
+	assert_string_equal(sb.buf, head);
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_put_netfilter_rule(&sb, r), 0);
+	assert_int_equal(sb.len, 0);
+
+	/* A rule in a regular chain, with its text. */
+	nr->known = true;
+	snprintf(nr->family, sizeof(nr->family), "inet");
+	snprintf(nr->table, sizeof(nr->table), "dm_filter");
+	snprintf(nr->chain, sizeof(nr->chain), "deny");
+	nr->handle = 4;
+	snprintf(nr->text, sizeof(nr->text), "udp dport 5000 drop # handle 4");
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_format(&sb, r, &o), 0);
+	strbuf_printf(&want,
+		      "%s  netfilter rule: inet dm_filter chain deny handle 4: udp dport "
+		      "5000 drop # handle 4\n",
+		      head);
+	assert_string_equal(sb.buf, want.buf);
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_put_netfilter_rule(&sb, r), 0);
+	assert_string_equal(sb.buf, "inet dm_filter chain deny handle 4: udp dport 5000 drop # "
+				    "handle 4");
+
+	/* Its text not looked up. */
+	nr->text[0] = '\0';
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_format(&sb, r, &o), 0);
+	assert_non_null(strstr(sb.buf, "hook input\n  netfilter rule: inet dm_filter chain deny "
+				       "handle 4\n"));
+	assert_true(sb.buf[sb.len - 1] == '\n' && !strstr(sb.buf, "handle 4:"));
+
+	/* The chain's policy: no handle, and no text (nft lists none). */
+	snprintf(nr->family, sizeof(nr->family), "ip");
+	snprintf(nr->table, sizeof(nr->table), "dm_policy");
+	snprintf(nr->chain, sizeof(nr->chain), "in_policy");
+	nr->policy = true;
+	snprintf(nr->text, sizeof(nr->text), "ignored");
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_put_netfilter_rule(&sb, r), 0);
+	assert_string_equal(sb.buf, "ip dm_policy chain in_policy policy drop");
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_format(&sb, r, &o), 0);
+	strbuf_reset(&want);
+	strbuf_printf(&want, "%s  netfilter rule: ip dm_policy chain in_policy policy drop\n",
+		      head);
+	assert_string_equal(sb.buf, want.buf);
+
+	/* Not known, and why: the rest is not looked at. */
+	nr->known = false;
+	nr->why = "no trace of this packet";
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_format(&sb, r, &o), 0);
+	strbuf_reset(&want);
+	strbuf_printf(&want, "%s  netfilter rule: unknown (no trace of this packet)\n", head);
+	assert_string_equal(sb.buf, want.buf);
+
+	/* Without a verdict the rule still has its line. */
+	r->nf_kind = DROPMON_NF_NONE;
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_format(&sb, r, &o), 0);
+	assert_non_null(strstr(sb.buf, "len 60\n  netfilter rule: unknown (no trace of this "
+				       "packet)\n"));
+
+	/* Names and text as a hostile program might set them: '?' for
+	 * controls (C1 in UTF-8 as well), "?" for an empty name. */
+	memset(nr, 0, sizeof(*nr));
+	nr->known = true;
+	snprintf(nr->family, sizeof(nr->family), "7");
+	snprintf(nr->chain, sizeof(nr->chain), "c\x1b[2J");
+	nr->handle = UINT64_MAX;
+	snprintf(nr->text, sizeof(nr->text), "drop\n\xc2\x9b\x7f");
+	strbuf_reset(&sb);
+	assert_int_equal(evtext_format(&sb, r, &o), 0);
+	assert_non_null(strstr(sb.buf, "\n  netfilter rule: 7 ? chain c?[2J handle "
+				       "18446744073709551615: drop????\n"));
+	assert_null(strchr(sb.buf, '\x1b'));
+	strbuf_free(&sb);
+	strbuf_free(&want);
+	free(r);
+}
+
 /* Decoding against the ksyms fixture: the dispatch frames on top are left
  * out, the rest symbolized, unknown addresses kept as numbers. */
 static void test_decode(void **state)
@@ -244,7 +357,16 @@ static void test_decode_netfilter(void **state)
 	ev->nf_hook = 1;   /* NF_INET_LOCAL_IN */
 	snprintf(ev->nf_table, sizeof(ev->nf_table), "filter");
 	snprintf(ev->nf_chain, sizeof(ev->nf_chain), "input");
+	memset(r, 0xa5, sizeof(*r));
 	evrecord_decode(r, ev, &d);
+	/* The rule is the collector's to fill in: none, and not asked. */
+	{
+		static const struct evrecord_nfrule zero;
+
+		assert_memory_equal(&r->nf_rule, &zero, sizeof(zero));
+		assert_false(r->nf_rule.known);
+		assert_null(r->nf_rule.why);
+	}
 	assert_int_equal(r->nf_kind, DROPMON_NF_NFTABLES);
 	assert_string_equal(r->nf_family, "inet");
 	assert_string_equal(r->nf_hook, "input");
@@ -362,8 +484,11 @@ static void test_strip_tracing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format),	      cmocka_unit_test(test_format_netfilter),
-		cmocka_unit_test(test_decode),	      cmocka_unit_test(test_decode_netfilter),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_netfilter),
+		cmocka_unit_test(test_format_netfilter_rule),
+		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_decode_netfilter),
 		cmocka_unit_test(test_strip_tracing),
 	};
 

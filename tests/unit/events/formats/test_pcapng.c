@@ -510,6 +510,65 @@ static void test_evpcap_comment(void **state)
 	free(r);
 }
 
+#define COMMENT_HEAD                                                                               \
+	"drop reason NETFILTER_DROP; function nf_hook_slow; netns 4026532000; task nc 14839"
+#define COMMENT_VERDICT "; netfilter nftables table inet dm_filter chain input hook input"
+
+/* The nftables rule after the verdict, as the text's line has it; after
+ * the task when there is no verdict. */
+static void test_evpcap_comment_rule(void **state)
+{
+	struct fixture *fx = *state;
+	struct strbuf scratch = STRBUF_INIT;
+	struct evrecord *r = calloc(1, sizeof(*r));
+	struct evrecord_nfrule *nr;
+
+	assert_non_null(r);
+	nr = &r->nf_rule;
+	r->time_ns = 7;
+	r->netns = NETNS_A;
+	r->ifindex = 5;
+	snprintf(r->dev, sizeof(r->dev), "veth0");
+	snprintf(r->comm, sizeof(r->comm), "nc");
+	r->tgid = 14839;
+	snprintf(r->reason, sizeof(r->reason), "NETFILTER_DROP");
+	snprintf(r->function, sizeof(r->function), "nf_hook_slow");
+	r->caplen = 4;
+	r->frame_len = 4;
+	r->nf_kind = DROPMON_NF_NFTABLES;
+	snprintf(r->nf_family, sizeof(r->nf_family), "inet");
+	snprintf(r->nf_table, sizeof(r->nf_table), "dm_filter");
+	snprintf(r->nf_chain, sizeof(r->nf_chain), "input");
+	snprintf(r->nf_hook, sizeof(r->nf_hook), "input");
+	nr->known = true;
+	snprintf(nr->family, sizeof(nr->family), "inet");
+	snprintf(nr->table, sizeof(nr->table), "dm_filter");
+	snprintf(nr->chain, sizeof(nr->chain), "deny");
+	nr->handle = 4;
+	snprintf(nr->text, sizeof(nr->text), "udp dport 5000 drop # handle 4");
+	assert_int_equal(evpcap_add(fx->w, r, &scratch), 0);
+	nr->policy = true;
+	assert_int_equal(evpcap_add(fx->w, r, &scratch), 0);
+	nr->known = false;
+	nr->why = "no \x1btrace";
+	r->nf_kind = DROPMON_NF_NONE;
+	assert_int_equal(evpcap_add(fx->w, r, &scratch), 0);
+	nr->why = NULL;
+	assert_int_equal(evpcap_add(fx->w, r, &scratch), 0);
+	assert_int_equal(check_blocks(&fx->sb), 6);
+	assert_opt(block_at(&fx->sb, 2), 1,
+		   COMMENT_HEAD COMMENT_VERDICT
+		   "; netfilter rule inet dm_filter chain deny handle 4: "
+		   "udp dport 5000 drop # handle 4");
+	assert_opt(block_at(&fx->sb, 3), 1,
+		   COMMENT_HEAD COMMENT_VERDICT
+		   "; netfilter rule inet dm_filter chain deny policy drop");
+	assert_opt(block_at(&fx->sb, 4), 1, COMMENT_HEAD "; netfilter rule unknown (no ?trace)");
+	assert_opt(block_at(&fx->sb, 5), 1, COMMENT_HEAD);
+	strbuf_free(&scratch);
+	free(r);
+}
+
 static void test_interface_ids(void **state)
 {
 	struct fixture *fx = *state;
@@ -627,6 +686,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_libpcap_mixed_linktypes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tshark, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evpcap_comment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evpcap_comment_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interface_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sticky_error, setup, teardown),
