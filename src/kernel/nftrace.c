@@ -223,6 +223,28 @@ static const char *const add_table_argv[] = {
 static const char *const delete_table_argv[] = { "nft",		 "delete",	"table",
 						 NFTRACE_FAMILY, NFTRACE_TABLE, NULL };
 
+/* Deletes our table in netns fd: a leftover of a run that did not end, or
+ * our own at the stop. */
+static void delete_table(struct nftrace *t, uint32_t inode, int fd, bool leftover)
+{
+	int rc = nftables_run(fd, delete_table_argv, &t->out);
+
+	if (rc)
+		pr_warn("netfilter-rules: netns %u: could not delete the table " NFTRACE_FAMILY
+			" " NFTRACE_TABLE "%s: %s%s\n",
+			inode, leftover ? " a run that did not end left" : "",
+			rc < 0 ? strerror(-rc) : first_line(&t->out),
+			leftover ? "" : " (the next collect --netfilter-rules will)");
+	else if (leftover)
+		pr_info("netfilter-rules: netns %u: deleted the table " NFTRACE_FAMILY
+			" " NFTRACE_TABLE " a run that did not end left\n",
+			inode);
+	else
+		pr_debug("netfilter-rules: netns %u: deleted the table " NFTRACE_FAMILY
+			 " " NFTRACE_TABLE "\n",
+			 inode);
+}
+
 /* One namespace not seen before: 1 when our table was added, 0 when it has
  * no tables, a negative errno when something failed. */
 static int scan_one(struct nftrace *t, struct ns_entry *e, int fd)
@@ -240,18 +262,8 @@ static int scan_one(struct nftrace *t, struct ns_entry *e, int fd)
 		return -EIO;
 	}
 	nftables_parse_tables(t->out.buf, t->out.len, NFTRACE_FAMILY, NFTRACE_TABLE, &ours, &other);
-	if (ours) {
-		rc = nftables_run(fd, delete_table_argv, &t->out);
-		if (rc)
-			pr_warn(
-			    "netfilter-rules: netns %u: could not delete the table " NFTRACE_FAMILY
-			    " " NFTRACE_TABLE " a run that did not end left: %s\n",
-			    e->inode, rc < 0 ? strerror(-rc) : first_line(&t->out));
-		else
-			pr_info("netfilter-rules: netns %u: deleted the table " NFTRACE_FAMILY
-				" " NFTRACE_TABLE " a run that did not end left\n",
-				e->inode);
-	}
+	if (ours)
+		delete_table(t, e->inode, fd, true);
 	if (!other)
 		return 0;
 	sock = trace_socket(t, fd);
@@ -662,17 +674,7 @@ void nftrace_stop(struct nftrace *t)
 			close(e->sock);
 		if (e->fd < 0)
 			continue;
-		int rc = nftables_run(e->fd, delete_table_argv, &t->out);
-
-		if (rc)
-			pr_warn(
-			    "netfilter-rules: netns %u: could not delete the table " NFTRACE_FAMILY
-			    " " NFTRACE_TABLE ": %s (the next collect --netfilter-rules will)\n",
-			    e->inode, rc < 0 ? strerror(-rc) : first_line(&t->out));
-		else
-			pr_debug("netfilter-rules: netns %u: deleted the table " NFTRACE_FAMILY
-				 " " NFTRACE_TABLE "\n",
-				 e->inode);
+		delete_table(t, e->inode, e->fd, false);
 		close(e->fd);
 	}
 	free(t->ns);

@@ -225,6 +225,23 @@ two_netns() {
 	IFB=$(ifindex_in "$B" vb)
 }
 
+# router_netns: after two_netns, a router $R between $A (va2 198.19.0.1,
+# vr1 198.19.0.2) and a namespace $C (vr2 198.20.0.1, vc 198.20.0.2),
+# forwarding, with routes both ways; sets NSR, R's netns inode.
+router_netns() {
+	R="${TAG}r"
+	C="${TAG}c"
+	netns_add "$R"
+	netns_add "$C"
+	veth_pair "$A" va2 198.19.0.1 - "$R" vr1 198.19.0.2 -
+	veth_pair "$R" vr2 198.20.0.1 - "$C" vc 198.20.0.2 -
+	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$A" route add 198.20.0.0/24 via 198.19.0.2
+	ip -n "$C" route add 198.19.0.0/24 via 198.20.0.1
+	reach "$A" 198.20.0.2
+	NSR=$(netns_inode "$R")
+}
+
 # drop_on_every_cpu: one drop on each CPU, in a namespace of its own. A
 # gone netns loses its series only once no CPU's last drop was in it.
 drop_on_every_cpu() {

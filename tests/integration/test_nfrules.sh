@@ -67,17 +67,7 @@ ip netns exec "$B" iptables-legacy -A INPUT -p udp --dport 5003 -j DROP
 
 # A router R between A and a netns C: R's forward chain drops UDP 5005 on
 # its way from A to C. A and C have no nftables table at all.
-R="${TAG}r"
-C="${TAG}c"
-netns_add "$R"
-netns_add "$C"
-veth_pair "$A" va2 198.19.0.1 - "$R" vr1 198.19.0.2 -
-veth_pair "$R" vr2 198.20.0.1 - "$C" vc 198.20.0.2 -
-ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
-ip -n "$A" route add 198.20.0.0/24 via 198.19.0.2
-ip -n "$C" route add 198.19.0.0/24 via 198.20.0.1
-reach "$A" 198.20.0.2
-NSR=$(netns_inode "$R")
+router_netns
 ip netns exec "$R" nft -f - <<'NFT'
 table inet dm_router {
 	chain routed {
