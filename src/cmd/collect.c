@@ -428,7 +428,7 @@ static void report(const struct collect_run *run, struct counters_reader *reader
 }
 
 /* --netfilter-rules: says what it changes, then changes it. */
-static int start_rules(struct nftrace **out)
+static int start_rules(struct nftrace **out, uint32_t only_netns)
 {
 	int holder, err;
 
@@ -443,10 +443,12 @@ static int start_rules(struct nftrace **out)
 		pr_err("--netfilter-rules: cannot lock " NFTRACE_LOCK ": %s\n", strerror(-err));
 		return err;
 	}
+	nftrace_only(*out, only_netns);
 	pr_info("--netfilter-rules: nftables traces only packets marked with `meta nftrace "
 		"set 1`: collect adds a table of its own, " NFTRACE_FAMILY " " NFTRACE_TABLE
-		", to each network namespace with nftables tables, and deletes it when it "
-		"stops; nothing else is changed\n");
+		", to %s with nftables tables, and deletes it when it stops; nothing else is "
+		"changed\n",
+		only_netns ? "the --netns namespace, if it is one" : "each network namespace");
 	err = nftrace_scan(*out);
 	if (err == -ENOENT) {
 		pr_err("--netfilter-rules needs nft(8) (Debian package nftables)\n");
@@ -575,7 +577,7 @@ int cmd_collect(int argc, char **argv)
 		goto cleanup;
 	}
 	if (cfg.netfilter_rules) {
-		err = start_rules(&run.nftrace);
+		err = start_rules(&run.nftrace, cfg.events.filter_netns);
 		if (err)
 			goto cleanup;
 	}

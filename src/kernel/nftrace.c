@@ -69,6 +69,7 @@ struct nftrace {
 	struct listing listings[LISTINGS];
 	size_t next_listing;
 	struct nftrace_stats stats;
+	uint32_t only;			 /* the one netns looked at, 0: all */
 	struct headers headers[HEADERS]; /* the latest traces' */
 	size_t next_headers;
 	struct strbuf out;
@@ -296,7 +297,8 @@ static int scan_path(struct nftrace *t, const char *path)
 	struct stat st;
 	int fd, rc;
 
-	if (stat(path, &st) || st.st_ino > UINT32_MAX || ns_find(t, (uint32_t)st.st_ino))
+	if (stat(path, &st) || st.st_ino > UINT32_MAX || ns_find(t, (uint32_t)st.st_ino) ||
+	    (t->only && st.st_ino != t->only))
 		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -315,6 +317,11 @@ static int scan_path(struct nftrace *t, const char *path)
 	if (rc <= 0)
 		close(fd);
 	return rc;
+}
+
+void nftrace_only(struct nftrace *t, uint32_t inode)
+{
+	t->only = inode;
 }
 
 int nftrace_scan(struct nftrace *t)

@@ -68,6 +68,8 @@ int nftrace_open(const char *lock_path, struct nftrace **out, int *holder);
  * were added, or a negative errno when none could be for a reason that
  * holds for all (-ENOENT: no nft). */
 int nftrace_scan(struct nftrace *t);
+/* Only the network namespace inode (0: every one) is looked at from now. */
+void nftrace_only(struct nftrace *t, uint32_t inode);
 /* Reads what the trace sockets hold, without waiting. */
 void nftrace_drain(struct nftrace *t);
 /* Drains, then takes the oldest drop verdict of netns whose header bytes

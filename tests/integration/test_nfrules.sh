@@ -473,4 +473,24 @@ expect_eq "after SIGKILL: exit status of collect --duration 2s" 0 "$RC"
 log "after SIGKILL: its stderr:"
 sed 's/^/# | /' "$LOG"
 restored "after SIGKILL, a run of --duration 2s"
+
+# --netns: only that namespace gets the table, and its drops are named.
+LOG="$TMP/only_b.log"
+"$DROPMON" collect --netfilter-rules --reason NETFILTER_DROP --netns="$NSB" -o "$TMP/only_b.ndjson" \
+	>/dev/null 2>"$LOG" &
+COLLECT_PID=$!
+PIDS+=("$COLLECT_PID")
+only_b_started() { { grep -q "collecting drop events" "$LOG" && has_trace "$B"; } || exited "$COLLECT_PID"; }
+wait_for 10 only_b_started || true
+if has_trace "$B" && ! has_trace "$R"; then
+	pass "--netns=$NSB: the table is in netns $B only"
+else
+	fail "--netns=$NSB: the table is not in $B only (B: $(has_trace "$B" && echo yes || echo no), R: $(has_trace "$R" && echo yes || echo no))"
+fi
+send 5001
+wait_for 20 lines_at_least "${COUNT[5001]}" "$TMP/only_b.ndjson" '"netfilter_rule"' || true
+stop_collect "--netns" INT
+expect_eq "--netns: events of UDP 5001 naming its rule" "${COUNT[5001]}" \
+	"$(ndjson_events "$TMP/only_b.ndjson" | awk -F'\t' '$2 == 5001 && $3 != "none"' | wc -l)"
+restored "after a --netns run"
 finish
