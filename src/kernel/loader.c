@@ -306,22 +306,36 @@ int loader_prog_stats(const struct loader *l, struct loader_prog_stats *out)
 	return 0;
 }
 
-/* The type a parameter points to, past typedefs and qualifiers: 0 for void,
- * -1 when it is no pointer. */
+/* Modifiers and typedefs skipped at most this many times: kernel BTF is
+ * outside input, and a loop of them must not hang the start. */
+#define BTF_HOPS_MAX 32
+
+/* t with its modifiers and typedefs skipped; *type its id. NULL when there
+ * are more than BTF_HOPS_MAX of them or an id is bad. */
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *type)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *type);
+
+	for (int hops = 0; t && (btf_is_mod(t) || btf_is_typedef(t)); hops++) {
+		if (hops == BTF_HOPS_MAX)
+			return NULL;
+		*type = t->type;
+		t = btf__type_by_id(btf, *type);
+	}
+	return t;
+}
+
+/* The type id a pointer type points to (modifiers skipped, 0 for void), or
+ * -1 when type is no pointer. */
 static long pointee(const struct btf *btf, __u32 type)
 {
-	const struct btf_type *t = btf__type_by_id(btf, type);
+	const struct btf_type *t = skip_mods(btf, &type);
 
-	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
-		t = btf__type_by_id(btf, t->type);
 	if (!t || !btf_is_ptr(t))
 		return -1;
 	type = t->type;
-	t = btf__type_by_id(btf, type);
-	while (type && t && (btf_is_mod(t) || btf_is_typedef(t))) {
-		type = t->type;
-		t = btf__type_by_id(btf, type);
-	}
+	if (type && !skip_mods(btf, &type))
+		return -1;
 	return (long)type;
 }
 
@@ -415,18 +429,14 @@ static bool path_exists(const char *dir, const char *name)
 	return stat(path, &st) == 0;
 }
 
-int loader_netfilter_poll(struct loader *l)
+void loader_netfilter_poll(struct loader *l)
 {
-	int attached = 0;
-
 	for (int i = 0; i < LOADER_NF_PROBES; i++) {
 		struct nf_probe *p = &l->nf[i];
 		int err;
 
-		if (p->state == LOADER_NF_ATTACHED) {
-			attached++;
+		if (p->state == LOADER_NF_ATTACHED)
 			continue;
-		}
 		if (p->state != LOADER_NF_ABSENT && p->state != LOADER_NF_NO_BTF)
 			continue;
 		if (!p->builtin && !path_exists("/sys/kernel/btf", nf_targets[i].module)) {
@@ -462,7 +472,7 @@ int loader_netfilter_poll(struct loader *l)
 			for (int j = 0; j < LOADER_NF_PROBES; j++)
 				if (l->nf[j].state != LOADER_NF_ATTACHED)
 					l->nf[j].state = LOADER_NF_FAILED;
-			return attached;
+			return;
 		}
 		if (err) {
 			pr_warn("cannot attach to %s: %s; its drops are not attributed to a "
@@ -473,9 +483,7 @@ int loader_netfilter_poll(struct loader *l)
 		}
 		pr_debug("attached to %s\n", nf_targets[i].function);
 		p->state = LOADER_NF_ATTACHED;
-		attached++;
 	}
-	return attached;
 }
 
 /* Which functions are built in is looked up once, in vmlinux's BTF; the

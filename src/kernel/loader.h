@@ -105,8 +105,8 @@ int loader_possible_cpus(void); /* > 0, or a negative errno */
 int loader_prog_stats(const struct loader *l, struct loader_prog_stats *out);
 /* Attaches each netfilter probe whose function has appeared since (its
  * module was loaded): a few stat() calls when nothing changed, so it can
- * run every few seconds. Returns how many probes are attached. */
-int loader_netfilter_poll(struct loader *l);
+ * run every few seconds. loader_netfilter_state() says how each went. */
+void loader_netfilter_poll(struct loader *l);
 enum loader_nf_state loader_netfilter_state(const struct loader *l, enum loader_nf_probe p);
 const char *loader_netfilter_function(enum loader_nf_probe p); /* "nft_do_chain", ... */
 
