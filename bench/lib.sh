@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# What the benchmarks share: a free port, dropmon serve started and stopped.
+# What the benchmarks share: two namespaces joined by a veth, a free port,
+# dropmon serve started and stopped.
 # Sourced; the caller sets DROPMON and PIDS (an array it kills on exit).
 
 # free_port: a TCP port below the ephemeral range, where client
@@ -44,4 +45,25 @@ stop_pid() {
 	done
 	kill -KILL "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
+}
+
+# netns_pair: namespaces $SRC (vsrc 198.18.0.1) and $DST (vdst 198.18.0.2)
+# joined by a veth, up; returns once a ping crosses it (1 if none in 2 s).
+netns_pair() {
+	ip netns add $SRC
+	ip netns add $DST
+	ip link add vsrc netns $SRC type veth peer name vdst netns $DST
+	ip -n $SRC addr add 198.18.0.1/24 dev vsrc
+	ip -n $DST addr add 198.18.0.2/24 dev vdst
+	ip -n $SRC link set vsrc up
+	ip -n $DST link set vdst up
+	ip -n $SRC link set lo up
+	ip -n $DST link set lo up
+	# The first probe can be lost while the veth carrier comes up.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		ip netns exec $SRC ping -c1 -W1 198.18.0.2 >/dev/null && return 0
+		sleep 0.2
+	done
+	echo "no ping through the veth"
+	return 1
 }

@@ -33,15 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 setup() {
-	ip netns add $SRC
-	ip netns add $DST
-	ip link add vsrc netns $SRC type veth peer name vdst netns $DST
-	ip -n $SRC addr add 198.18.0.1/24 dev vsrc
-	ip -n $DST addr add 198.18.0.2/24 dev vdst
-	ip -n $SRC link set vsrc up
-	ip -n $DST link set vdst up
-	ip -n $SRC link set lo up
-	ip -n $DST link set lo up
+	netns_pair || exit 1
 	ip netns exec $DST nft -f - <<'EOF'
 table inet bench {
 	chain input {
@@ -50,8 +42,6 @@ table inet bench {
 	}
 }
 EOF
-	# The first probe can be lost while the veth carrier comes up.
-	for _ in 1 2 3 4 5; do ip netns exec $SRC ping -c1 -W1 198.18.0.2 >/dev/null && break; sleep 0.2; done
 }
 
 flood() {
