@@ -30,6 +30,7 @@
 #include "outfile.h"
 #include "parse.h"
 #include "pktfilter.h"
+#include "pktsum.h"
 #include "reasons.h"
 #include "strbuf.h"
 #include "version.h"
@@ -217,16 +218,14 @@ static void name_rule(struct nftrace *t, struct evrecord *r)
 	struct evrecord_nfrule *rule = &r->nf_rule;
 	struct nftrace_verdict v;
 	char fambuf[NFNAMES_SIZE];
+	unsigned int proto;
+	bool cut = false;
 	size_t l3 = 0;
 
-	if (r->mac) {
-		l3 = 14;
-		/* A VLAN tag the device left in the frame. */
-		if (r->caplen >= 18 && ((r->packet[12] == 0x81 && r->packet[13] == 0x00) ||
-					(r->packet[12] == 0x88 && r->packet[13] == 0xa8)))
-			l3 = 18;
-	}
-	if (r->caplen <= l3 || nftrace_take(t, r->netns, r->packet + l3, r->caplen - l3, &v)) {
+	if (r->mac)
+		l3 = pktsum_l3_offset(r->packet, r->caplen, &proto, &cut);
+	if (cut || r->caplen <= l3 ||
+	    nftrace_take(t, r->netns, r->packet + l3, r->caplen - l3, &v)) {
 		rule->why = r->nf_kind == DROPMON_NF_IPTABLES || r->nf_kind == DROPMON_NF_IP6TABLES
 				? "iptables-legacy: the kernel does not tell which rule"
 				: "no nftables trace of it: not an nftables verdict, or a netns "
@@ -473,6 +472,10 @@ static void report_rules(const struct nftrace *t)
 		" drop verdicts seen, %" PRIu64 " named an event, %" PRIu64
 		" no event took; %" PRIu64 " times the kernel lost trace messages\n",
 		st.tables, st.verdicts, st.taken, st.verdicts - st.taken, st.lost);
+	if (st.bad || st.headless)
+		pr_warn("--netfilter-rules: %" PRIu64 " trace messages did not parse, %" PRIu64
+			" drop verdicts came without their packet's headers (never matched)\n",
+			st.bad, st.headless);
 }
 
 int cmd_collect(int argc, char **argv)

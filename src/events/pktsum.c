@@ -380,6 +380,28 @@ static void sum_arp(struct sum_ctx *c, const uint8_t *p, size_t n)
 
 /* With PKTSUM_MAC the frame's own EtherType decides and l3_proto is not
  * consulted; any start other than PKTSUM_MAC is taken as PKTSUM_NETWORK. */
+size_t pktsum_l3_offset(const uint8_t *data, size_t len, unsigned int *l3_proto, bool *cut)
+{
+	size_t off = ETH_HLEN;
+	unsigned int type;
+
+	*cut = len < ETH_HLEN;
+	if (*cut)
+		return 0;
+	type = get16(data + 12);
+	for (int tags = 0; tags < MAX_VLAN_TAGS && (type == ETH_P_8021Q || type == ETH_P_8021AD);
+	     tags++) {
+		if (len - off < VLAN_TAG_LEN) {
+			*cut = true;
+			break;
+		}
+		type = get16(data + off + 2);
+		off += VLAN_TAG_LEN;
+	}
+	*l3_proto = type;
+	return off;
+}
+
 int pktsum_format(struct strbuf *out, const void *data, size_t len, enum pktsum_start start,
 		  uint16_t l3_proto, uint32_t wire_len)
 {
@@ -397,18 +419,14 @@ int pktsum_format(struct strbuf *out, const void *data, size_t len, enum pktsum_
 			put(&c, "[truncated]");
 			return out->err;
 		}
-		type = get16(p + 12);
-		off = ETH_HLEN;
-		for (tags = 0;
-		     tags < MAX_VLAN_TAGS && (type == ETH_P_8021Q || type == ETH_P_8021AD);
-		     tags++) {
-			if (len - off < VLAN_TAG_LEN) {
-				put(&c, "[truncated]");
-				return out->err;
-			}
-			put(&c, "vlan %u", get16(p + off) & 0x0fff);
-			type = get16(p + off + 2);
-			off += VLAN_TAG_LEN;
+		bool cut;
+
+		off = pktsum_l3_offset(p, len, &type, &cut);
+		for (tags = ETH_HLEN; tags < off; tags += VLAN_TAG_LEN)
+			put(&c, "vlan %u", get16(p + tags) & 0x0fff);
+		if (cut) {
+			put(&c, "[truncated]");
+			return out->err;
 		}
 	}
 

@@ -4,6 +4,7 @@
 #ifndef DROPMON_PKTSUM_H
 #define DROPMON_PKTSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,12 @@ enum pktsum_start { PKTSUM_MAC, PKTSUM_NETWORK };
  * the IP header's own length field, and when the captured bytes end before a header that must
  * be parsed it ends with " [truncated]". Never reads outside data[0..len); garbage never
  * crashes and gives a partial line. Returns 0 or out's error (-ENOMEM). */
+/* Where the network header of the Ethernet frame data[0..len) starts: past
+ * its header and its VLAN tags (as many as pktsum_format() reads). Sets
+ * *l3_proto to the EtherType after them, and *cut when the bytes end before
+ * the network header (the offset is then how far they went). */
+size_t pktsum_l3_offset(const uint8_t *data, size_t len, unsigned int *l3_proto, bool *cut);
+
 int pktsum_format(struct strbuf *out, const void *data, size_t len, enum pktsum_start start,
 		  uint16_t l3_proto, uint32_t wire_len);
 

@@ -611,7 +611,7 @@ int nftrace_take(struct nftrace *t, uint32_t netns, const uint8_t *l3, size_t le
 
 /* --- rule texts ---------------------------------------------------------- */
 
-static int list_chain(struct nftrace *t, struct listing *l, int fd, const char *family)
+static int list_chain(struct listing *l, int fd, const char *family)
 {
 	const char *argv[] = { "nft", "-a", "list", "chain", family, l->table, l->chain, NULL };
 	int rc = nftables_run(fd, argv, &l->text);
@@ -622,7 +622,6 @@ static int list_chain(struct nftrace *t, struct listing *l, int fd, const char *
 			 family, l->table, l->chain, rc < 0 ? strerror(-rc) : first_line(&l->text));
 		strbuf_reset(&l->text);
 	}
-	(void)t;
 	return rc;
 }
 
@@ -661,7 +660,7 @@ void nftrace_rule_text(struct nftrace *t, const struct nftrace_verdict *v, char 
 		memcpy(l->table, v->table, sizeof(l->table));
 		memcpy(l->chain, v->chain, sizeof(l->chain));
 	}
-	if (!list_chain(t, l, e->fd, family))
+	if (!list_chain(l, e->fd, family))
 		(void)nftables_find_rule(l->text.buf, l->text.len, v->handle, text, size);
 }
 

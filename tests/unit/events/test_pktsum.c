@@ -961,6 +961,31 @@ static void test_mutations(void **state)
 	strbuf_free(&sb);
 }
 
+/* Where the network header starts: plain, one tag, QinQ, cut in a tag. */
+static void test_l3_offset(void **state)
+{
+	uint8_t f[64] = { 0 };
+	unsigned int proto = 0;
+	bool cut = true;
+
+	(void)state;
+	f[12] = 0x08, f[13] = 0x00;
+	assert_int_equal(pktsum_l3_offset(f, sizeof(f), &proto, &cut), 14);
+	assert_false(cut);
+	assert_int_equal(proto, 0x0800);
+	f[12] = 0x81, f[13] = 0x00, f[16] = 0x86, f[17] = 0xdd;
+	assert_int_equal(pktsum_l3_offset(f, sizeof(f), &proto, &cut), 18);
+	assert_int_equal(proto, 0x86dd);
+	f[12] = 0x88, f[13] = 0xa8, f[16] = 0x81, f[17] = 0x00, f[20] = 0x08, f[21] = 0x00;
+	assert_int_equal(pktsum_l3_offset(f, sizeof(f), &proto, &cut), 22);
+	assert_false(cut);
+	assert_int_equal(proto, 0x0800);
+	assert_int_equal(pktsum_l3_offset(f, 20, &proto, &cut), 18);
+	assert_true(cut);
+	assert_int_equal(pktsum_l3_offset(f, 13, &proto, &cut), 0);
+	assert_true(cut);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -981,6 +1006,7 @@ int main(void)
 		cmocka_unit_test(test_nomem),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_l3_offset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
