@@ -538,12 +538,31 @@ int nftrace_handle_msg(struct nftrace *t, uint32_t netns, const void *msg, size_
 	return 1;
 }
 
+void nftrace_handle_buf(struct nftrace *t, uint32_t netns, const void *buf, size_t len)
+{
+	size_t off = 0;
+
+	/* Bounds in size_t, not NLMSG_OK/NEXT's int (nor libmnl's, which takes
+	 * a length of 2^31 or more for a negative one). */
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)((const char *)buf + off);
+		size_t n = nlh->nlmsg_len;
+
+		if (n < sizeof(*nlh) || n > len - off)
+			break;
+		if (nftrace_handle_msg(t, netns, nlh, len - off) < 0)
+			t->stats.bad++;
+		n = NLMSG_ALIGN(n);
+		if (n >= len - off)
+			break;
+		off += n;
+	}
+}
+
 static void drain_socket(struct nftrace *t, struct ns_entry *e)
 {
 	for (;;) {
 		ssize_t n = recv(e->sock, t->msgbuf, MSGBUF_SIZE, MSG_DONTWAIT);
-		const struct nlmsghdr *nlh;
-		size_t left;
 
 		if (n < 0) {
 			if (errno == ENOBUFS) {
@@ -554,11 +573,7 @@ static void drain_socket(struct nftrace *t, struct ns_entry *e)
 				return;
 			continue;
 		}
-		left = (size_t)n;
-		for (nlh = (const struct nlmsghdr *)t->msgbuf; NLMSG_OK(nlh, left);
-		     nlh = NLMSG_NEXT(nlh, left))
-			if (nftrace_handle_msg(t, e->inode, nlh, left) < 0)
-				t->stats.bad++;
+		nftrace_handle_buf(t, e->inode, t->msgbuf, (size_t)n);
 	}
 }
 

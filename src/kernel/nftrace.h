@@ -85,6 +85,9 @@ void nftrace_rule_text(struct nftrace *t, const struct nftrace_verdict *v, char 
  * Returns 1 when it was one, 0 for another message, -EINVAL for a bad one.
  * (nftrace_drain() calls it; exported for the fuzz target.) */
 int nftrace_handle_msg(struct nftrace *t, uint32_t netns, const void *msg, size_t len);
+/* Each whole message of a recv() buffer in turn, through
+ * nftrace_handle_msg(); bad ones counted. (Exported for the fuzz target.) */
+void nftrace_handle_buf(struct nftrace *t, uint32_t netns, const void *buf, size_t len);
 void nftrace_get_stats(const struct nftrace *t, struct nftrace_stats *out);
 /* Deletes our table wherever it was added, closes everything, unlocks.
  * Accepts NULL. */

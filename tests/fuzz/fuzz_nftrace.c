@@ -2,7 +2,7 @@
 /* libFuzzer target: what collect --netfilter-rules reads from outside.
  * The first byte picks the parser, the rest is its input:
  *   0  a buffer of netlink messages from the nftables trace, walked as
- *      nftrace.c walks a recv() (NLMSG_OK/NLMSG_NEXT, nftrace_handle_msg),
+ *      nftrace.c walks a recv() (nftrace_handle_buf),
  *      then taken by an event whose packet is the buffer's last 64 bytes
  *   1  the output of `nft list tables` (nftables_parse_tables)
  *   2  the output of `nft -a list chain`, the handle its first 8 bytes
@@ -57,14 +57,11 @@ static void messages(const uint8_t *data, size_t size)
 	struct nftrace_verdict v;
 	/* Aligned, as recv() into malloc'd memory is. */
 	void *buf = malloc(size ? size : 1);
-	const struct nlmsghdr *nlh;
-	size_t left = size;
 
 	if (!buf)
 		die("malloc");
 	memcpy(buf, data, size);
-	for (nlh = buf; NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left))
-		(void)nftrace_handle_msg(t, 7, nlh, left);
+	nftrace_handle_buf(t, 7, buf, size);
 	if (size >= 64 && nftrace_take(t, 7, data + size - 64, 64, &v) == 0) {
 		check_name(v.table);
 		check_name(v.chain);
